@@ -1,0 +1,1 @@
+//! Checkers that watch Quorate runs. Pure: they read observations and histories, they never drive a world.
