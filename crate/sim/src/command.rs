@@ -3,16 +3,18 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use quorate_core::{Duration, Engine, NodeId};
+use quorate_core::{Duration, NodeId};
 use serde::{Deserialize, Serialize};
 
 use crate::network::LinkParams;
 
 /// A change to the world. Applied at the current sim time and logged, so that the seed plus the ordered
 /// command log reproduce a run (DESIGN.md rule 4).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(bound = "")]
-pub enum WorldCommand<E: Engine> {
+///
+/// Generic over the client command type `C`, so the scenario parser can hold a client's words before the
+/// engine parses them; a world uses `WorldCommand<E::Command>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum WorldCommand<C> {
     /// Crash a node: its volatile state is gone, its durable state stays with the host.
     Kill(NodeId),
     /// Boot a killed node again from its durable state.
@@ -53,7 +55,7 @@ pub enum WorldCommand<E: Engine> {
     /// Hand a client command to a node's engine.
     Client {
         node: NodeId,
-        cmd: E::Command,
+        cmd: C,
     },
     /// Boot a node that was not in the initial cluster.
     AddNode(NodeId),
@@ -70,7 +72,7 @@ fn list(f: &mut fmt::Formatter<'_>, ids: &BTreeSet<NodeId>) -> fmt::Result {
 }
 
 /// The same words a scenario file uses for the command (without the `at` prefix).
-impl<E: Engine> fmt::Display for WorldCommand<E> {
+impl<C: fmt::Display> fmt::Display for WorldCommand<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WorldCommand::Kill(n) => write!(f, "kill {n}"),
@@ -104,6 +106,31 @@ impl<E: Engine> fmt::Display for WorldCommand<E> {
             WorldCommand::Client { node, cmd } => write!(f, "client {node} {cmd}"),
             WorldCommand::AddNode(n) => write!(f, "add {n}"),
         }
+    }
+}
+
+impl<C> WorldCommand<C> {
+    /// The same command with its client payload converted (other variants are unchanged).
+    pub fn try_map_client<D, Er>(
+        self,
+        f: impl FnOnce(C) -> Result<D, Er>,
+    ) -> Result<WorldCommand<D>, Er> {
+        use WorldCommand as W;
+        Ok(match self {
+            W::Client { node, cmd } => W::Client { node, cmd: f(cmd)? },
+            W::Kill(n) => W::Kill(n),
+            W::Restart(n) => W::Restart(n),
+            W::Pause(n) => W::Pause(n),
+            W::Resume(n) => W::Resume(n),
+            W::Partition(g) => W::Partition(g),
+            W::Cut { from, to } => W::Cut { from, to },
+            W::Heal => W::Heal,
+            W::Hold { from, to } => W::Hold { from, to },
+            W::Release { from, to } => W::Release { from, to },
+            W::SetLink { from, to, params } => W::SetLink { from, to, params },
+            W::Slow { node, delay } => W::Slow { node, delay },
+            W::AddNode(n) => W::AddNode(n),
+        })
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) enum EventKind<E: Engine> {
         cmd: E::Command,
         slowed: bool,
     },
-    Command(WorldCommand<E>),
+    Command(WorldCommand<E::Command>),
 }
 
 impl<E: Engine> EventKind<E> {

@@ -54,7 +54,7 @@ pub enum Record<E: Engine> {
         until: Option<SimTime>,
     },
     /// A world command took effect.
-    Command { command: WorldCommand<E> },
+    Command { command: WorldCommand<E::Command> },
     /// The engine refused an input.
     Error { node: NodeId, error: E::Error },
 }

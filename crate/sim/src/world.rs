@@ -67,7 +67,7 @@ struct Slot<E: Engine> {
 pub struct LoggedCommand<E: Engine> {
     pub at: SimTime,
     pub after_event: u64,
-    pub command: WorldCommand<E>,
+    pub command: WorldCommand<E::Command>,
 }
 
 /// A message on the wire, for drawing.
@@ -323,7 +323,7 @@ impl<E: Engine> World<E> {
     // ----- commands -----
 
     /// Applies a user command now and logs it. A rejected command changes nothing and is not logged.
-    pub fn apply(&mut self, command: WorldCommand<E>) -> Result<(), SimError> {
+    pub fn apply(&mut self, command: WorldCommand<E::Command>) -> Result<(), SimError> {
         self.validate(&command)?;
         self.command_log.push(LoggedCommand {
             at: self.now,
@@ -336,7 +336,7 @@ impl<E: Engine> World<E> {
 
     /// Queues a command to take effect at `at` (a scenario's timed action). It is checked when it fires;
     /// if it no longer fits (e.g. kill of a node already down), the rejection goes into the trace.
-    pub fn schedule(&mut self, at: SimTime, command: WorldCommand<E>) {
+    pub fn schedule(&mut self, at: SimTime, command: WorldCommand<E::Command>) {
         self.queue
             .push(at.max(self.now), EventKind::Command(command));
     }
@@ -352,7 +352,7 @@ impl<E: Engine> World<E> {
         Ok(())
     }
 
-    fn validate(&self, command: &WorldCommand<E>) -> Result<(), SimError> {
+    fn validate(&self, command: &WorldCommand<E::Command>) -> Result<(), SimError> {
         let existing = |id: NodeId| self.nodes.get(&id).ok_or(SimError::UnknownNode(id));
         let up = |id: NodeId| match existing(id)?.engine {
             Some(_) => Ok(()),
@@ -431,7 +431,7 @@ impl<E: Engine> World<E> {
     }
 
     /// Carries out a validated command.
-    fn perform(&mut self, command: WorldCommand<E>) {
+    fn perform(&mut self, command: WorldCommand<E::Command>) {
         self.record(Record::Command {
             command: command.clone(),
         });
