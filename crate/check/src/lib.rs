@@ -1,1 +1,3 @@
 //! Checkers that watch Quorate runs. Pure: they read observations and histories, they never drive a world.
+
+pub mod linearizability;

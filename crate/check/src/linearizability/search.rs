@@ -1,0 +1,270 @@
+//! The search for a linearization of one partition: Wing & Gong's algorithm with Lowe's memoization,
+//! as Porcupine implements it.
+//!
+//! Events (calls and returns) sit in a doubly linked list in time order. Walking from the front, the
+//! search tries to linearize the first operation whose call it meets: if the model accepts the observed
+//! output, the operation's call and return are lifted out of the list ("dancing links") and the walk
+//! starts over; if it meets a *return* first, that operation cannot be placed before the ones already
+//! chosen, so the last choice is undone and the walk resumes after it. A set of `(linearized operations,
+//! model state)` pairs already explored prunes the search (Lowe, "Testing for linearizability", 2017,
+//! section 4): from the same pair the future is the same.
+//!
+//! Operations with an unknown outcome have no return event, so they never block the walk: they may be
+//! linearized anywhere after their call, or never (the search succeeds once every *completed* operation
+//! is placed).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+
+use rustc_hash::FxBuildHasher;
+
+use super::model::Model;
+
+/// One operation of the partition, as the search sees it.
+pub(crate) struct SearchOp<'a, I, O> {
+    pub input: &'a I,
+    /// `None` for an unknown outcome.
+    pub output: Option<&'a O>,
+    pub call: u64,
+    /// `None` for an unknown outcome: still running at the end.
+    pub ret: Option<u64>,
+}
+
+pub(crate) enum SearchOutcome<S> {
+    Linearizable,
+    /// No linearization exists. `prefix` is the longest sequence of operations (indices into the search's
+    /// input) the search managed to linearize, `blocked` the operation whose return it met next without
+    /// being able to place it, `state` the model state after `prefix`.
+    NotLinearizable {
+        prefix: Vec<usize>,
+        blocked: usize,
+        state: S,
+    },
+    /// The step budget ran out first.
+    Exhausted,
+}
+
+pub(crate) struct SearchReport<S> {
+    pub outcome: SearchOutcome<S>,
+    /// Model steps tried; a machine-independent measure of the work done.
+    pub steps: u64,
+}
+
+const HEAD: usize = 0;
+const NONE: usize = usize::MAX;
+
+/// A set of operation indices, one bit each, with an incrementally kept Zobrist hash.
+#[derive(Clone)]
+struct OpSet {
+    words: Vec<u64>,
+    hash: u64,
+}
+
+/// A fixed pseudo-random 64-bit value per operation (splitmix64), so the set's hash is a XOR of them.
+fn zobrist(op: usize) -> u64 {
+    let mut z = (op as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl OpSet {
+    fn new(len: usize) -> Self {
+        OpSet {
+            words: vec![0; len.div_ceil(64)],
+            hash: 0,
+        }
+    }
+
+    fn flip(&mut self, op: usize) {
+        self.words[op / 64] ^= 1 << (op % 64);
+        self.hash ^= zobrist(op);
+    }
+}
+
+/// The memo: every `(linearized set, state)` pair already entered, bucketed by a hash of both.
+/// Only ever probed, never iterated, so the map's order cannot leak into any output.
+struct Memo<S> {
+    buckets: HashMap<u64, Vec<(Box<[u64]>, S)>, FxBuildHasher>,
+}
+
+impl<S: Eq + Hash + Clone> Memo<S> {
+    fn new() -> Self {
+        Memo {
+            buckets: HashMap::with_hasher(FxBuildHasher),
+        }
+    }
+
+    /// Adds the pair; false if it was already there.
+    fn insert(&mut self, set: &OpSet, state: &S) -> bool {
+        let key = set.hash ^ FxBuildHasher.hash_one(state);
+        let bucket = self.buckets.entry(key).or_default();
+        if bucket
+            .iter()
+            .any(|(words, s)| **words == *set.words && s == state)
+        {
+            return false;
+        }
+        bucket.push((set.words.clone().into_boxed_slice(), state.clone()));
+        true
+    }
+}
+
+/// The event list: node `HEAD`, then one node per event. `next`/`prev` link the nodes still present.
+struct Events {
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    /// Per node: the operation it belongs to (`NONE` for the head and the tail).
+    op: Vec<usize>,
+    /// Per node: whether it is a call.
+    is_call: Vec<bool>,
+    /// Per operation: its call node and its return node (`NONE` when the outcome is unknown).
+    call_node: Vec<usize>,
+    ret_node: Vec<usize>,
+}
+
+impl Events {
+    fn new<I, O>(ops: &[SearchOp<'_, I, O>]) -> Self {
+        // Time order; at equal times calls come first, so a call and a return at the same instant
+        // are concurrent. Ties between calls (or between returns) go by operation index.
+        let mut order: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        for (i, op) in ops.iter().enumerate() {
+            order.push((op.call, false, i));
+            if let Some(ret) = op.ret {
+                order.push((ret, true, i));
+            }
+        }
+        order.sort_unstable();
+        let tail = order.len() + 1;
+        let mut events = Events {
+            next: (1..=tail).chain([NONE]).collect(),
+            prev: [NONE].into_iter().chain(0..tail).collect(),
+            op: vec![NONE; tail + 1],
+            is_call: vec![false; tail + 1],
+            call_node: vec![NONE; ops.len()],
+            ret_node: vec![NONE; ops.len()],
+        };
+        for (k, &(_, is_return, i)) in order.iter().enumerate() {
+            let node = k + 1;
+            events.op[node] = i;
+            events.is_call[node] = !is_return;
+            if is_return {
+                events.ret_node[i] = node;
+            } else {
+                events.call_node[i] = node;
+            }
+        }
+        events
+    }
+
+    fn unlink(&mut self, node: usize) {
+        let (p, n) = (self.prev[node], self.next[node]);
+        self.next[p] = n;
+        self.prev[n] = p;
+    }
+
+    fn relink(&mut self, node: usize) {
+        let (p, n) = (self.prev[node], self.next[node]);
+        self.next[p] = node;
+        self.prev[n] = node;
+    }
+
+    /// Takes an operation's call and return out of the list. Undone by `unlift` in LIFO order.
+    fn lift(&mut self, op: usize) {
+        self.unlink(self.call_node[op]);
+        if self.ret_node[op] != NONE {
+            self.unlink(self.ret_node[op]);
+        }
+    }
+
+    fn unlift(&mut self, op: usize) {
+        if self.ret_node[op] != NONE {
+            self.relink(self.ret_node[op]);
+        }
+        self.relink(self.call_node[op]);
+    }
+}
+
+/// Searches for a linearization of `ops` under `model`. `max_steps` bounds the model steps tried.
+pub(crate) fn search<M: Model>(
+    model: &M,
+    ops: &[SearchOp<'_, M::Input, M::Output>],
+    max_steps: Option<u64>,
+) -> SearchReport<M::State> {
+    let mut events = Events::new(ops);
+    let tail = events.next.len() - 1;
+    let mut linearized = OpSet::new(ops.len());
+    let mut memo = Memo::new();
+    let mut state = model.init();
+    // The choices made so far: operation and the state before it. Invariant: these operations are
+    // exactly the ones set in `linearized`, and lifted out of `events`, in this order.
+    let mut chosen: Vec<(usize, M::State)> = Vec::new();
+    let mut completed_left = ops.iter().filter(|op| op.ret.is_some()).count();
+    let mut best: Option<(Vec<usize>, usize, M::State)> = None;
+    let mut steps: u64 = 0;
+
+    let mut node = events.next[HEAD];
+    loop {
+        if completed_left == 0 {
+            return SearchReport {
+                outcome: SearchOutcome::Linearizable,
+                steps,
+            };
+        }
+        if node != tail && events.is_call[node] {
+            let op = events.op[node];
+            steps += 1;
+            if max_steps.is_some_and(|max| steps > max) {
+                return SearchReport {
+                    outcome: SearchOutcome::Exhausted,
+                    steps,
+                };
+            }
+            if let Some(next_state) = model.step(&state, ops[op].input, ops[op].output) {
+                linearized.flip(op);
+                if memo.insert(&linearized, &next_state) {
+                    chosen.push((op, std::mem::replace(&mut state, next_state)));
+                    events.lift(op);
+                    if ops[op].ret.is_some() {
+                        completed_left -= 1;
+                    }
+                    node = events.next[HEAD];
+                    continue;
+                }
+                linearized.flip(op);
+            }
+            node = events.next[node];
+        } else {
+            // The return of an operation not yet placed (the tail cannot be reached while a completed
+            // operation is left, since its return is still in the list; it is handled the same way).
+            if best
+                .as_ref()
+                .is_none_or(|(prefix, _, _)| chosen.len() > prefix.len())
+            {
+                let prefix = chosen.iter().map(|&(op, _)| op).collect();
+                best = Some((prefix, events.op[node], state.clone()));
+            }
+            let Some((op, previous)) = chosen.pop() else {
+                let (prefix, blocked, state) =
+                    best.unwrap_or_else(|| unreachable!("recorded above"));
+                return SearchReport {
+                    outcome: SearchOutcome::NotLinearizable {
+                        prefix,
+                        blocked,
+                        state,
+                    },
+                    steps,
+                };
+            };
+            state = previous;
+            linearized.flip(op);
+            events.unlift(op);
+            if ops[op].ret.is_some() {
+                completed_left += 1;
+            }
+            node = events.next[events.call_node[op]];
+        }
+    }
+}
