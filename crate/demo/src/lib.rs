@@ -5,6 +5,8 @@
 //! missing: after a partition, a loss, or the peer's restart. Its own counter survives a crash; what it
 //! heard does not.
 
+pub mod workload;
+
 use std::collections::BTreeMap;
 use std::fmt;
 

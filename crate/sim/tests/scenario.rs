@@ -18,11 +18,11 @@ fn err(text: &str) -> (usize, usize, String) {
 fn the_example_scenario_holds_its_expectations() {
     let scenario = Scenario::parse(EXAMPLE).unwrap();
     let mut lines = 0;
-    let (summary, _) = scenario.run::<Heartbeat>(42, |_| lines += 1).unwrap();
+    let (summary, _) = scenario.run::<Heartbeat>(42, |_, _| lines += 1).unwrap();
     assert!(summary.failures.is_empty(), "{:?}", summary.failures);
     assert_eq!(summary.end_time, "7.000000");
     assert!(lines > 100);
-    let (again, _) = scenario.run::<Heartbeat>(42, |_| ()).unwrap();
+    let (again, _) = scenario.run::<Heartbeat>(42, |_, _| ()).unwrap();
     assert_eq!(summary.digest, again.digest);
 }
 
@@ -31,7 +31,7 @@ fn a_failed_expectation_is_reported_with_its_line() {
     let text = "engine demo\nnodes 2\nrun 1s\nexpect event \"gap\"\nexpect down n1\n";
     let (summary, _) = Scenario::parse(text)
         .unwrap()
-        .run::<Heartbeat>(1, |_| ())
+        .run::<Heartbeat>(1, |_, _| ())
         .unwrap();
     let lines: Vec<usize> = summary.failures.iter().map(|f| f.line).collect();
     assert_eq!(lines, vec![4, 5], "{:?}", summary.failures);

@@ -128,12 +128,12 @@ impl Scenario {
         Ok(world)
     }
 
-    /// Builds and runs the scenario to its end, handing every trace record to `on_record` and checking the
-    /// expectations. The world is returned for callers that want its final state.
+    /// Builds and runs the scenario to its end, handing every trace record (with the world, for its header
+    /// and state) to `on_record` and checking the expectations. The world is returned for callers that want its final state.
     pub fn run<E: Scripted>(
         &self,
         seed: u64,
-        mut on_record: impl FnMut(&TraceRecord<E>),
+        mut on_record: impl FnMut(&World<E>, &TraceRecord<E>),
     ) -> Result<(RunSummary, World<E>), ScenarioError> {
         let mut world = self.build::<E>(seed)?;
         let mut checks = Expectations::new(&self.expectations);
@@ -143,7 +143,7 @@ impl Scenario {
             let more = world.next_event_time().is_some_and(|t| t <= end);
             for record in world.take_records() {
                 checks.observe(&record);
-                on_record(&record);
+                on_record(&world, &record);
             }
             if !more {
                 break;

@@ -1,0 +1,31 @@
+//! The engines the CLI knows, by the name scenario files use.
+
+use quorate_core::Scripted;
+use quorate_demo::Heartbeat;
+
+/// Calls `$body` with `$E` bound to the engine named `$name`, or evaluates `$unknown`.
+macro_rules! with_engine {
+    ($name:expr, $E:ident => $body:expr, _ => $unknown:expr) => {
+        match $name {
+            n if n == <quorate_demo::Heartbeat as quorate_core::Scripted>::NAME => {
+                type $E = quorate_demo::Heartbeat;
+                $body
+            }
+            _ => $unknown,
+        }
+    };
+}
+pub(crate) use with_engine;
+
+pub const NAMES: &[&str] = &[Heartbeat::NAME];
+
+pub fn describe() -> String {
+    let mut out = String::new();
+    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help())] {
+        out += &format!("{name}\n");
+        for line in help.lines() {
+            out += &format!("  {line}\n");
+        }
+    }
+    out
+}
