@@ -46,4 +46,7 @@ pub use kv::{Kv, KvInput, KvOp, KvOutput};
 pub use model::Model;
 pub use parse::{parse_jepsen_register, parse_kv_edn, ParseError, ParseErrorKind};
 pub use register::{Register, RegisterInput, RegisterOutput, RegisterValue};
-pub use report::{run_check, CheckReport, ModelKind};
+pub use report::{
+    run_check, CheckReport, ModelKind, EXIT_LINEARIZABLE, EXIT_MALFORMED, EXIT_NOT_LINEARIZABLE,
+    EXIT_UNKNOWN,
+};

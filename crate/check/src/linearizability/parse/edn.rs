@@ -93,16 +93,16 @@ fn parse_line(line: &str) -> Result<Option<Event>, ParseErrorKind> {
         column: e.column.unwrap_or(line.chars().count() + 1),
         code: format!("{:?}", e.code),
     })?;
-    if !rest.trim().is_empty() {
-        return Err(ParseErrorKind::TrailingText {
-            rest: rest.trim().to_string(),
-        });
-    }
     let Edn::Map(map) = &value else {
         return Err(ParseErrorKind::NotAMap {
             found: describe(&value),
         });
     };
+    if !rest.trim().is_empty() {
+        return Err(ParseErrorKind::TrailingText {
+            rest: rest.trim().to_string(),
+        });
+    }
     let process = match field(&map, "process")? {
         Edn::Int(p) if *p >= 0 => ProcessId(*p as u64),
         Edn::Key(_) => return Ok(None), // :nemesis
