@@ -113,7 +113,13 @@ impl Progress {
         if self.next == 0 || self.next - 1 != rejected {
             return false;
         }
-        self.next = rejected.min(hint + 1).max(self.matched + 1);
+        let next = rejected.min(hint + 1).max(self.matched + 1);
+        if next == self.next {
+            // No way back past `matched` (which only a broken log can contradict): resending the same
+            // probe would be rejected the same way, so wait for the next heartbeat round instead.
+            return false;
+        }
+        self.next = next;
         self.probe_sent = false;
         true
     }

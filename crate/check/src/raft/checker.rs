@@ -1,6 +1,6 @@
 //! The invariant bookkeeping behind [`RaftChecker::observe`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use quorate_core::NodeId;
 
@@ -25,6 +25,8 @@ pub struct RaftChecker {
     applied: BTreeMap<u64, (u64, u64, NodeId)>,
     machine: BTreeMap<u64, (u64, NodeId)>,
     violations: Vec<Violation>,
+    /// What was reported already, so a lasting breach is reported once, at the event that caused it.
+    reported: BTreeSet<(Invariant, Vec<NodeId>, Option<u64>)>,
 }
 
 impl RaftChecker {
@@ -53,6 +55,10 @@ impl RaftChecker {
             self.check_node(event, obs, &mut found);
             self.last.insert(obs.id, obs.clone());
         }
+        found.retain(|v| {
+            self.reported
+                .insert((v.invariant, v.nodes.clone(), v.index))
+        });
         self.violations.extend(found.iter().cloned());
         found
     }

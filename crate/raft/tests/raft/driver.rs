@@ -4,8 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use quorate_check::raft::RaftChecker;
 use quorate_core::{Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
 use quorate_raft::{Command, Config, Durable, Entry, EntryData, Error, Msg, Raft, Status, Timer};
+
+use crate::support::{fact, observe};
 
 pub fn n(id: u32) -> NodeId {
     NodeId(id)
@@ -56,6 +59,9 @@ pub struct Driver {
     generation: BTreeMap<NodeId, u32>,
     lines: Vec<String>,
     seed: u64,
+    /// The safety checker, fed after every step.
+    pub checker: RaftChecker,
+    steps: u64,
 }
 
 impl Driver {
@@ -85,6 +91,8 @@ impl Driver {
             generation: BTreeMap::new(),
             lines: Vec::new(),
             seed,
+            checker: RaftChecker::new(),
+            steps: 0,
         };
         for (id, dur) in durable {
             let raft = Raft::boot(id, &d.cfg, Some(&dur), NodeRng::for_node(seed, id, 0));
@@ -117,6 +125,7 @@ impl Driver {
             return result;
         }
         let mut effects = Vec::new();
+        let mut facts = Vec::new();
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, msg } => {
@@ -133,8 +142,16 @@ impl Driver {
                     effects.push(format!("  persist {p}"));
                     Raft::apply_persist(self.durable.get_mut(&id).expect("known node"), &p);
                 }
-                Effect::Emit(e) => effects.push(format!("  emit {e}")),
+                Effect::Emit(e) => {
+                    effects.push(format!("  emit {e}"));
+                    facts.extend(fact(id, &e));
+                }
             }
+        }
+        self.steps += 1;
+        let obs = observe(&self.nodes[&id].status(), self.generation[&id]);
+        for v in self.checker.observe(self.steps, &facts, &[obs]) {
+            effects.push(format!("  VIOLATION {v}"));
         }
         self.lines.push(label);
         self.lines.extend(effects);
@@ -211,8 +228,29 @@ impl Driver {
         let mut budget = 100_000;
         while let Some((from, to, msg)) = self.wire.pop_front() {
             budget -= 1;
-            assert!(budget > 0, "message storm");
+            if budget == 0 {
+                let tail: Vec<&String> = self.lines.iter().rev().take(30).collect();
+                panic!("message storm; last lines: {tail:#?}");
+            }
             if self.cut.contains(&(from, to)) || self.down.contains(&to) || !keep(from, to, &msg) {
+                self.lines.push(format!("{from}->{to} dropped {msg}"));
+                continue;
+            }
+            self.step(to, Input::Message { from, msg })
+                .expect("messages never fail");
+        }
+    }
+
+    /// Like `deliver_where`, but `keep` also sees the cluster as it is when each message arrives.
+    pub fn deliver_with(&mut self, keep: impl Fn(&Driver, NodeId, NodeId, &Msg) -> bool) {
+        let mut budget = 100_000;
+        while let Some((from, to, msg)) = self.wire.pop_front() {
+            budget -= 1;
+            assert!(budget > 0, "message storm");
+            if self.cut.contains(&(from, to))
+                || self.down.contains(&to)
+                || !keep(self, from, to, &msg)
+            {
                 self.lines.push(format!("{from}->{to} dropped {msg}"));
                 continue;
             }

@@ -5,4 +5,7 @@
 //! - `randomized`: thousands of seeded runs with faults, every invariant checked after every event.
 
 mod driver;
+mod figure8;
 mod paper;
+mod scenarios;
+mod support;
