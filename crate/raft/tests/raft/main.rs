@@ -7,5 +7,6 @@
 mod driver;
 mod figure8;
 mod paper;
+mod randomized;
 mod scenarios;
 mod support;
