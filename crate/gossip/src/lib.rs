@@ -18,6 +18,7 @@
 //! - [`status`]: what the UI draws.
 //! - [`theory`]: the formulas and reference curves.
 //! - [`api`]: timers, commands, events, durable state.
+//! - `sweep` (feature `sweep`, on by default): measurements on the deterministic world.
 //!
 //! ```
 //! use quorate_core::{Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
@@ -48,6 +49,8 @@ mod script;
 pub mod serf;
 pub mod status;
 pub mod suspicion;
+#[cfg(feature = "sweep")]
+pub mod sweep;
 pub mod theory;
 
 pub use api::{Accusation, Command, Durable, Event, Persist, Timer};

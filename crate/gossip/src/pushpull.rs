@@ -81,12 +81,14 @@ impl Gossip {
             out.send(from, self.local_state(join, true));
         }
         self.merge_state(now, members, out);
+        // Serf `MergeRemoteState`: witness the remote clock minus one (no event carries that time yet).
+        if ltime > 0 {
+            self.serf.witness(ltime - 1);
+        }
         if join && reply {
-            // Serf joins without replaying old events: everything up to the seed's clock is history.
-            self.serf.witness(ltime);
+            // Serf joins without replaying old events: everything before the seed's clock is history.
             self.serf.min_time = self.serf.min_time.max(ltime);
         } else if self.config.rumor == Rumor::Serf {
-            self.serf.witness(ltime);
             for e in events {
                 // Merged events are delivered but not re-broadcast (Serf `MergeRemoteState`).
                 self.serf.receive(e, out);
