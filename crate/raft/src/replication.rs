@@ -357,9 +357,11 @@ impl Raft {
         if pr.state == ProgressState::Replicate && pr.is_paused(self.cfg.max_inflight) {
             pr.inflight.pop_front();
         }
+        // Behind: send even an empty append. In replicate state `next` runs ahead optimistically; if
+        // those appends were lost, the follower's rejection of this one is what sends us back to probing.
         let behind = pr.matched < last;
         if behind {
-            self.send_append(from, false, out);
+            self.send_append(from, true, out);
         }
         if let Some(ctx) = ctx {
             self.ack_read(from, ctx, out);

@@ -31,7 +31,7 @@ pub struct RunStats {
 }
 
 /// Builds and runs seed `seed`. Returns the cluster (to inspect) and its statistics.
-pub fn run_seed(seed: u64, keep_text: bool) -> (Cluster, RunStats) {
+pub fn run_seed(seed: u64, keep_text: bool, unsafe_switch: bool) -> (Cluster, RunStats) {
     let mut rng = NodeRng::for_world(seed ^ 0x0051_f00d);
     let size: u32 = if rng.chance(0.5) { 3 } else { 5 };
     // One spare node outside the initial configuration, for membership changes.
@@ -47,6 +47,7 @@ pub fn run_seed(seed: u64, keep_text: bool) -> (Cluster, RunStats) {
     cfg.snapshot_threshold = rng.range_inclusive(3, 12);
     cfg.max_inflight = rng.range_inclusive(1, 8) as u32;
     cfg.max_entries_per_msg = rng.range_inclusive(1, 6) as u32;
+    cfg.unsafe_commit_previous_term = unsafe_switch;
     let link = LinkParams {
         latency: Latency::Uniform {
             min: Duration::from_millis(1),
@@ -76,9 +77,21 @@ pub fn run_seed(seed: u64, keep_text: bool) -> (Cluster, RunStats) {
             },
             3 => {
                 stats.kills += 1;
-                WorldCommand::Kill(node)
+                // Leaders die more often than others: that is where elections and log repair happen.
+                WorldCommand::Kill(if rng.chance(0.5) { leader } else { node })
             }
-            4 => WorldCommand::Restart(node),
+            4 => {
+                let down: Vec<NodeId> = nodes
+                    .iter()
+                    .copied()
+                    .filter(|id| c.world.node_state(*id) == Some(NodeState::Down))
+                    .collect();
+                WorldCommand::Restart(
+                    down.get(rng.below(down.len().max(1) as u64) as usize)
+                        .copied()
+                        .unwrap_or(node),
+                )
+            }
             5 => {
                 let mut group: Vec<NodeId> =
                     nodes.iter().copied().filter(|_| rng.chance(0.5)).collect();
@@ -150,6 +163,82 @@ pub fn run_seed(seed: u64, keep_text: bool) -> (Cluster, RunStats) {
         }
     }
     c.run_for(Duration::from_millis(1_000));
+    // Liveness after healing: a leader within 3 s more, and a proposal to it applied on every voter.
+    let leader = c
+        .run_until_cond(Duration::from_secs(3), |c| c.leader().is_some())
+        .and_then(|_| c.leader());
+    let Some(leader) = leader else {
+        panic!(
+            "seed {seed}: no leader 4 s after healing\nreproduce with: {}",
+            replay_hint(seed)
+        )
+    };
+    let last_before = c
+        .status(leader)
+        .map_or(0, |s| s.snapshot_index + s.log.len() as u64);
+    c.apply(WorldCommand::Client {
+        node: leader,
+        cmd: Command::Propose {
+            session: None,
+            payload: b"final".to_vec(),
+        },
+    });
+    // The world hands the command over as its next event; the leader appends right then.
+    c.run_for(Duration::from_micros(1));
+    let final_index = c
+        .status(leader)
+        .map_or(0, |s| s.snapshot_index + s.log.len() as u64);
+    assert!(
+        final_index > last_before,
+        "seed {seed}: the leader did not take the final proposal"
+    );
+    // Every voter of the leader's configuration (as it is then) applies it.
+    let done = c.run_until_cond(Duration::from_secs(3), |c| {
+        c.leader().and_then(|l| c.status(l)).is_some_and(|s| {
+            let voters: Vec<NodeId> = s
+                .conf
+                .voters
+                .iter()
+                .chain(&s.conf.outgoing)
+                .copied()
+                .collect();
+            c.all_applied(&voters, final_index)
+        })
+    });
+    if done.is_none() {
+        for line in &c.text {
+            println!("{line}");
+        }
+        eprintln!("leader {leader} final index {final_index}");
+        if let Some(s) = c.status(leader) {
+            eprintln!(
+                "snap {} log {:?}",
+                s.snapshot_index,
+                s.log.iter().map(|e| e.index).collect::<Vec<_>>()
+            );
+        }
+        for id in &nodes {
+            eprintln!(
+                "{id}: {:?} {:?}",
+                c.world.node_state(*id),
+                c.status(*id).map(|s| (
+                    s.role,
+                    s.term,
+                    s.leader,
+                    s.commit,
+                    s.applied,
+                    s.log.last().map(|e| e.index),
+                    s.conf.to_string(),
+                    s.progress
+                ))
+            );
+        }
+    }
+    assert!(
+        done.is_some(),
+        "seed {seed}: a proposal after healing did not commit within 3 s\nreproduce with: {}",
+        replay_hint(seed)
+    );
     stats.events = c.world.events();
     stats.leaders = c
         .events
@@ -175,7 +264,7 @@ fn seeds_from_env(var: &str, default: u64) -> u64 {
 pub fn soak(from: u64, count: u64) -> RunStats {
     let mut total = RunStats::default();
     for seed in from..from + count {
-        let (c, stats) = run_seed(seed, false);
+        let (c, stats) = run_seed(seed, false, false);
         if let Some(v) = c.violations().first() {
             panic!("seed {seed}: {v}\nreproduce with: {}", replay_hint(seed));
         }
@@ -212,7 +301,7 @@ fn randomized_seeds_keep_every_invariant() {
 #[test]
 fn replay_one_seed() {
     let seed = seeds_from_env("QUORATE_SEED", 0);
-    let (c, stats) = run_seed(seed, std::env::var("QUORATE_SEED").is_ok());
+    let (c, stats) = run_seed(seed, std::env::var("QUORATE_SEED").is_ok(), false);
     for line in &c.text {
         println!("{line}");
     }
@@ -230,8 +319,8 @@ fn replay_one_seed() {
 /// Same seed, same run: the trace digest is identical twice over.
 #[test]
 fn a_seed_replays_to_the_same_digest() {
-    let (a, _) = run_seed(42, false);
-    let (b, _) = run_seed(42, false);
+    let (a, _) = run_seed(42, false, false);
+    let (b, _) = run_seed(42, false, false);
     assert_eq!(a.world.digest(), b.world.digest());
     assert_eq!(a.world.events(), b.world.events());
 }
