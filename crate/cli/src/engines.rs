@@ -2,6 +2,7 @@
 
 use quorate_core::Scripted;
 use quorate_demo::Heartbeat;
+use quorate_gossip::Gossip;
 
 /// Calls `$body` with `$E` bound to the engine named `$name`, or evaluates `$unknown`.
 macro_rules! with_engine {
@@ -11,17 +12,21 @@ macro_rules! with_engine {
                 type $E = quorate_demo::Heartbeat;
                 $body
             }
+            n if n == <quorate_gossip::Gossip as quorate_core::Scripted>::NAME => {
+                type $E = quorate_gossip::Gossip;
+                $body
+            }
             _ => $unknown,
         }
     };
 }
 pub(crate) use with_engine;
 
-pub const NAMES: &[&str] = &[Heartbeat::NAME];
+pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME];
 
 pub fn describe() -> String {
     let mut out = String::new();
-    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help())] {
+    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help()), (Gossip::NAME, Gossip::script_help())] {
         out += &format!("{name}\n");
         for line in help.lines() {
             out += &format!("  {line}\n");

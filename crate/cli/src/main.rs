@@ -5,6 +5,7 @@
 mod bench;
 mod check;
 mod engines;
+mod gossip;
 mod run;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check a client history for linearizability (register: Jepsen etcd log; kv: EDN lines).
     Check(check::CheckArgs),
+    /// Measure the gossip engine against the theory (sweeps over seeds).
+    Gossip(gossip::GossipArgs),
     /// List the engines and the params and client commands each accepts in scenario files.
     Engines,
 }
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Bench(args) => bench::bench(args),
         Command::Check(args) => check::check(args),
+        Command::Gossip(args) => gossip::gossip(args),
         Command::Engines => {
             print!("{}", engines::describe());
             Ok(ExitCode::SUCCESS)

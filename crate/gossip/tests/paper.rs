@@ -4,7 +4,7 @@
 
 use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
 use quorate_gossip::{
-    theory, Bootstrap, Command, Config, Event, Gossip, Lifeguard, Msg, State, Timer, Update,
+    theory, Bootstrap, Command, Config, Gossip, Lifeguard, Msg, State, Timer, Update,
 };
 
 /// One node with its clock and the timers it armed, driven by hand.
