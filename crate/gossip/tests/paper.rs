@@ -417,6 +417,34 @@ fn a_nack_raises_the_requesters_local_health_only_as_memberlist_does() {
 }
 
 #[test]
+fn a_nack_after_the_probe_period_does_not_count() {
+    // memberlist counts nacks when the probe period ends. A helper nacks `probe_timeout` after the
+    // ping-req, which itself left `probe_timeout` after the ping: with LAN defaults (500 ms, 1 s) and a
+    // score of 0 that is just after the period, so a probe of a dead member costs the full +3. (Known
+    // in memberlist; Lifeguard's footnote 5 and swift-cluster-membership#6 discuss it.)
+    let c = config(10);
+    let mut n1 = Node::boot(1, &c);
+    n1.fire("probe-tick");
+    n1.fire("probe-timeout");
+    let end = n1.fire("probe-deadline");
+    assert!(has(&end, "emit local health score=3"), "{end:?}");
+    for h in 2..=4 {
+        assert!(
+            n1.recv(
+                h,
+                Msg::Nack {
+                    seq: 1,
+                    piggyback: vec![]
+                }
+            )
+            .is_empty(),
+            "late nacks change nothing"
+        );
+    }
+    assert_eq!(n1.g.awareness().score(), 3);
+}
+
+#[test]
 fn a_helper_relays_the_ack_or_nacks_after_the_probe_timeout() {
     let c = config(5);
     let mut n2 = Node::boot(2, &c);
