@@ -100,3 +100,6 @@ impl Engine for Raft {
         durable.apply(write);
     }
 }
+
+#[cfg(feature = "sweep")]
+pub mod sweep;

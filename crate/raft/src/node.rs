@@ -177,6 +177,16 @@ impl Raft {
         });
     }
 
+    /// The node's role, without building a whole [`crate::Status`].
+    pub fn role(&self) -> RoleKind {
+        self.role_kind()
+    }
+
+    /// The node's current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
     pub(crate) fn role_kind(&self) -> RoleKind {
         match self.role {
             Role::Follower => RoleKind::Follower,

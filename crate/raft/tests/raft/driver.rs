@@ -270,15 +270,6 @@ impl Driver {
         self.deliver();
     }
 
-    pub fn isolate(&mut self, id: NodeId) {
-        for other in self.nodes.keys().copied().collect::<Vec<_>>() {
-            if other != id {
-                self.cut.insert((id, other));
-                self.cut.insert((other, id));
-            }
-        }
-    }
-
     pub fn heal(&mut self) {
         self.cut.clear();
     }

@@ -5,6 +5,7 @@
 //! - `randomized`: thousands of seeded runs with faults, every invariant checked after every event.
 
 mod driver;
+mod figure16;
 mod figure8;
 mod paper;
 mod randomized;
