@@ -1,0 +1,89 @@
+//! What crosses the boundary between the UI thread and the orchestrator worker (DESIGN.md rule 3).
+//!
+//! The UI sends [`UiCommand`]s and renders the [`Frame`]s it gets back; it never holds engine state.
+//! Everything here is plain serde data and names no engine type, so the UI crate can depend on this crate
+//! alone.
+
+use serde::{Deserialize, Serialize};
+
+/// From the UI to the orchestrator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum UiCommand {
+    /// Start a new run, replacing the current one.
+    Start(RunSetup),
+    /// Advance simulated time by `wall_ms` of wall time times the current speed, then send a frame.
+    /// The UI sends one per animation frame while playing and waits for the frame before the next.
+    Advance {
+        wall_ms: f64,
+    },
+    /// Process exactly one event, then send a frame.
+    Step,
+    /// Simulated seconds per wall second.
+    SetSpeed(f64),
+    Kill(u32),
+    Restart(u32),
+    /// Ask for a frame without advancing.
+    Refresh,
+}
+
+/// Everything that fixes a run: with the command log, it reproduces the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSetup {
+    pub seed: u64,
+    pub nodes: u32,
+}
+
+/// From the orchestrator to the UI: one picture of the world.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub seed: u64,
+    /// Simulated time, microseconds.
+    pub time_us: u64,
+    pub events: u64,
+    /// Trace digest so far (16 hex digits).
+    pub digest: String,
+    pub speed: f64,
+    pub nodes: Vec<NodeView>,
+    pub messages: Vec<MessageView>,
+    /// Trace lines since the previous frame (the newest at most `MAX_LOG_LINES`).
+    pub log: Vec<String>,
+    /// Trace lines left out of `log` because there were more than `MAX_LOG_LINES`.
+    pub log_skipped: u64,
+    /// A command the world refused, in words.
+    pub error: Option<String>,
+}
+
+/// Trace lines a frame carries at most, so a fast run cannot flood the UI.
+pub const MAX_LOG_LINES: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeStatus {
+    Up,
+    Paused,
+    Down,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub id: u32,
+    pub status: NodeStatus,
+    /// One short line under the node (e.g. "beats 12").
+    pub summary: String,
+    /// Label/value pairs for the detail panel.
+    pub details: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub from: u32,
+    pub to: u32,
+    /// 0 at the sender, 1 at the receiver; `None` while held.
+    pub progress: Option<f32>,
+    pub label: String,
+}
+
+impl Frame {
+    pub fn node(&self, id: u32) -> Option<&NodeView> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}

@@ -1,0 +1,284 @@
+//! The page: a provider for the orchestrator bridge, a reducer over frames, and the controls.
+//!
+//! Side effects (the bridge, the animation loop, the URL) live in hooks; `reduce` is pure (STYLE.md 10).
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use gloo::render::{request_animation_frame, AnimationFrame};
+use quorate_view::{Frame, NodeStatus, RunSetup, UiCommand};
+use yew::prelude::*;
+use yew_agent::worker::{use_worker_bridge, WorkerProvider};
+
+use crate::link::Orchestrator;
+use crate::ring::Ring;
+use crate::url;
+
+/// Event-log lines the page keeps; older ones scroll away.
+const LOG_KEEP: usize = 400;
+
+#[component]
+pub fn App() -> Html {
+    html! {
+        <WorkerProvider<Orchestrator> path="worker.js">
+            <Playground />
+        </WorkerProvider<Orchestrator>>
+    }
+}
+
+#[derive(Default, PartialEq)]
+struct State {
+    frame: Option<Rc<Frame>>,
+    /// Frames received so far; the animation loop asks for the next one after each.
+    frames: u64,
+    playing: bool,
+    selected: Option<u32>,
+    log: VecDeque<String>,
+    notice: Option<String>,
+}
+
+enum Action {
+    Frame(Frame),
+    SetPlaying(bool),
+    Select(u32),
+    Notice(String),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = State {
+            frame: self.frame.clone(),
+            frames: self.frames,
+            playing: self.playing,
+            selected: self.selected,
+            log: self.log.clone(),
+            notice: self.notice.clone(),
+        };
+        match action {
+            Action::Frame(mut frame) => {
+                if frame.log_skipped > 0 {
+                    next.log.push_back(format!(
+                        "… {} lines skipped at this speed",
+                        frame.log_skipped
+                    ));
+                }
+                next.log.extend(frame.log.drain(..));
+                while next.log.len() > LOG_KEEP {
+                    next.log.pop_front();
+                }
+                if let Some(error) = frame.error.take() {
+                    next.notice = Some(error);
+                }
+                next.frames += 1;
+                next.frame = Some(Rc::new(frame));
+            }
+            Action::SetPlaying(playing) => next.playing = playing,
+            Action::Select(id) => next.selected = Some(id),
+            Action::Notice(text) => next.notice = Some(text),
+        }
+        Rc::new(next)
+    }
+}
+
+#[component]
+fn Playground() -> Html {
+    let state = use_reducer(|| State {
+        playing: true,
+        ..State::default()
+    });
+    let bridge = {
+        let dispatcher = state.dispatcher();
+        use_worker_bridge::<Orchestrator, _>(move |frame: Frame| {
+            dispatcher.dispatch(Action::Frame(frame))
+        })
+    };
+
+    // Start the run once: seed and size from the URL, or a fresh seed written into the URL.
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let window = gloo::utils::window();
+            let hash = window.location().hash().unwrap_or_default();
+            let (seed, nodes) = match url::parse_fragment(&hash) {
+                Ok(parsed) => parsed,
+                Err(message) => {
+                    dispatcher.dispatch(Action::Notice(format!(
+                        "{message}; starting a fresh run instead"
+                    )));
+                    (None, url::DEFAULT_NODES)
+                }
+            };
+            let setup = RunSetup {
+                seed: seed.unwrap_or_else(url::fresh_seed),
+                nodes,
+            };
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&url::fragment(&setup)),
+                );
+            }
+            bridge.send(UiCommand::Start(setup));
+        });
+    }
+
+    // The animation loop: while playing, one `Advance` per display frame, each sent after the previous
+    // frame came back. Paused or hidden, nothing runs.
+    {
+        let bridge = bridge.clone();
+        let handle = use_mut_ref(|| None::<AnimationFrame>);
+        let last = use_mut_ref(|| None::<f64>);
+        use_effect_with((state.frames, state.playing), move |(_, playing)| {
+            if *playing {
+                let last = last.clone();
+                *handle.borrow_mut() = Some(request_animation_frame(move |now| {
+                    let wall_ms = last
+                        .borrow_mut()
+                        .replace(now)
+                        .map_or(0.0, |before| now - before);
+                    bridge.send(UiCommand::Advance { wall_ms });
+                }));
+            } else {
+                handle.borrow_mut().take();
+                last.borrow_mut().take();
+            }
+        });
+    }
+
+    let send = |command: fn(u32) -> UiCommand| {
+        let bridge = bridge.clone();
+        Callback::from(move |id: u32| bridge.send(command(id)))
+    };
+    let on_kill = send(UiCommand::Kill);
+    let on_restart = send(UiCommand::Restart);
+    let on_select = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |id| dispatcher.dispatch(Action::Select(id)))
+    };
+    let on_play = {
+        let dispatcher = state.dispatcher();
+        let playing = state.playing;
+        Callback::from(move |_| dispatcher.dispatch(Action::SetPlaying(!playing)))
+    };
+    let on_step = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| {
+            dispatcher.dispatch(Action::SetPlaying(false));
+            bridge.send(UiCommand::Step);
+        })
+    };
+    let on_speed = {
+        let bridge = bridge.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(exponent) = input.value().parse::<f64>() {
+                bridge.send(UiCommand::SetSpeed(10f64.powf(exponent)));
+            }
+        })
+    };
+    let on_key = {
+        let on_play = on_play.clone();
+        let on_step = on_step.clone();
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            " " => {
+                e.prevent_default();
+                on_play.emit(());
+            }
+            "ArrowRight" => on_step.emit(()),
+            _ => {}
+        })
+    };
+
+    let Some(frame) = state.frame.clone() else {
+        return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
+    };
+    let selected = state.selected.and_then(|id| frame.node(id)).cloned();
+
+    html! {
+        <main class="playground" tabindex="0" onkeydown={on_key}>
+            <header class="bar">
+                <h1>{ "Quorate" }</h1>
+                <span class="engine">{ "heartbeat demo" }</span>
+                <span class="stat" title="The world seed: the same seed replays the same run">
+                    { "seed " }<code data-testid="seed">{ frame.seed }</code>
+                </span>
+                <span class="stat" title="Simulated time">{ "t = " }<code data-testid="time">{ format!("{:.3} s", frame.time_us as f64 / 1e6) }</code></span>
+                <span class="stat" title="Events processed">{ "events " }<code data-testid="events">{ frame.events }</code></span>
+                <span class="stat" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &frame.digest }</code></span>
+            </header>
+            <section class="controls" aria-label="Run controls">
+                <button onclick={on_play.reform(|_| ())} aria-label={ if state.playing { "pause" } else { "play" } }>
+                    { if state.playing { "❚❚ Pause" } else { "▶ Play" } }
+                </button>
+                <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
+                <label class="speed">
+                    { "speed " }<output>{ format!("{}×", speed_label(frame.speed)) }</output>
+                    <input type="range" min="-2" max="1" step="0.1" value={ frame.speed.log10().to_string() }
+                        aria-label="speed (simulated seconds per second)" oninput={on_speed} />
+                </label>
+            </section>
+            if let Some(notice) = &state.notice {
+                <p class="notice" role="status">{ notice }</p>
+            }
+            <div class="stage">
+                <Ring frame={frame.clone()} selected={state.selected} on_select={on_select} />
+                <aside class="nodes" aria-label="Nodes">
+                    { for frame.nodes.iter().map(|n| {
+                        let id = n.id;
+                        let down = n.status == NodeStatus::Down;
+                        html! {
+                            <div class={classes!("node-card", status_class(n.status))} data-node={id.to_string()}>
+                                <strong>{ format!("n{id}") }</strong>
+                                <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
+                                <span class="summary" data-testid={format!("summary-n{id}")}>{ &n.summary }</span>
+                                if down {
+                                    <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
+                                } else {
+                                    <button onclick={on_kill.reform(move |_| id)} aria-label={format!("kill n{id}")}>{ "kill" }</button>
+                                }
+                            </div>
+                        }
+                    }) }
+                    if let Some(node) = selected {
+                        <dl class="details" aria-label={format!("details of n{}", node.id)}>
+                            { for node.details.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
+                        </dl>
+                    }
+                </aside>
+            </div>
+            <section class="log" aria-label="Event log">
+                <h2>{ "Event log" }</h2>
+                <pre data-testid="log">{ for state.log.iter().rev().take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
+            </section>
+        </main>
+    }
+}
+
+fn speed_label(speed: f64) -> String {
+    if speed >= 1.0 {
+        format!("{speed:.1}")
+    } else {
+        format!("{speed:.2}")
+    }
+}
+
+pub fn status_class(status: NodeStatus) -> &'static str {
+    match status {
+        NodeStatus::Up => "up",
+        NodeStatus::Paused => "paused",
+        NodeStatus::Down => "down",
+    }
+}
+
+fn status_text(status: NodeStatus) -> &'static str {
+    match status {
+        NodeStatus::Up => "up",
+        NodeStatus::Paused => "paused",
+        NodeStatus::Down => "dead",
+    }
+}

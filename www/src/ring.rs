@@ -1,0 +1,81 @@
+//! Nodes on a ring and the messages in flight between them (SVG).
+
+use std::f64::consts::PI;
+use std::rc::Rc;
+
+use quorate_view::Frame;
+use yew::prelude::*;
+
+use crate::app::status_class;
+
+#[derive(Properties, PartialEq)]
+pub struct RingProps {
+    pub frame: Rc<Frame>,
+    pub selected: Option<u32>,
+    pub on_select: Callback<u32>,
+}
+
+const SIZE: f64 = 500.0;
+const RADIUS: f64 = 180.0;
+const NODE_R: f64 = 38.0;
+
+/// Position of the `index`-th of `count` nodes, the first at the top, clockwise.
+fn place(index: usize, count: usize) -> (f64, f64) {
+    let angle = -PI / 2.0 + 2.0 * PI * index as f64 / count.max(1) as f64;
+    (
+        SIZE / 2.0 + RADIUS * angle.cos(),
+        SIZE / 2.0 + RADIUS * angle.sin(),
+    )
+}
+
+#[component]
+pub fn Ring(props: &RingProps) -> Html {
+    let frame = &props.frame;
+    let count = frame.nodes.len();
+    let position = |id: u32| {
+        frame
+            .nodes
+            .iter()
+            .position(|n| n.id == id)
+            .map(|i| place(i, count))
+    };
+    let messages = frame.messages.iter().filter_map(|m| {
+        let (from, to) = (position(m.from)?, position(m.to)?);
+        // Start and end at the circles' edges, not their centres.
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        let (sx, sy) = (from.0 + ux * NODE_R, from.1 + uy * NODE_R);
+        let travel = (len - 2.0 * NODE_R).max(0.0);
+        let p = f64::from(m.progress.unwrap_or(0.0));
+        let (x, y) = (sx + ux * travel * p, sy + uy * travel * p);
+        let class = if m.progress.is_none() {
+            "msg held"
+        } else {
+            "msg"
+        };
+        Some(html! {
+            <circle class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="7">
+                <title>{ format!("n{} → n{}: {}", m.from, m.to, m.label) }</title>
+            </circle>
+        })
+    });
+    html! {
+        <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="Cluster: nodes on a ring with messages in flight">
+            { for frame.nodes.iter().enumerate().map(|(i, n)| {
+                let (x, y) = place(i, count);
+                let id = n.id;
+                let onclick = props.on_select.reform(move |_| id);
+                let selected = props.selected == Some(id);
+                html! {
+                    <g class={classes!("node", status_class(n.status), selected.then_some("selected"))} data-node={id.to_string()} {onclick}>
+                        <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
+                        <text x={format!("{x:.1}")} y={format!("{:.1}", y - 4.0)} class="name">{ format!("n{id}") }</text>
+                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ n.summary.split(',').next().unwrap_or("") }</text>
+                    </g>
+                }
+            }) }
+            { for messages }
+        </svg>
+    }
+}
