@@ -313,8 +313,16 @@ fn reproduce(test: &str, seed: u64, size: usize) -> String {
     )
 }
 
+/// Cases per property: 3000, or `PROPTEST_CASES`.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(3000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn register_checker_agrees_with_brute_force(seed in any::<u64>(), size in 1usize..=8) {
@@ -367,4 +375,105 @@ fn replay() {
     };
     println!("{result:?}");
     assert!(result.is_ok());
+}
+
+/// Larger generated histories, timed: many clients, many unknown outcomes. Ignored by default (run with
+/// `cargo test --release -p quorate-check --test linearizability_props -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn stress_large_generated_histories() {
+    for (clients, size) in [(5u64, 1000usize), (10, 1000), (20, 2000), (50, 3000)] {
+        for seed in 0..3u64 {
+            let mut rng = Rng(seed);
+            let start = std::time::Instant::now();
+            let history = generate(
+                &mut rng,
+                size,
+                clients,
+                None::<i64>,
+                |rng| match rng.below(3) {
+                    0 => RegisterInput::Read,
+                    1 => RegisterInput::Write(rng.below(5) as i64),
+                    _ => RegisterInput::Cas {
+                        from: rng.below(5) as i64,
+                        to: rng.below(5) as i64,
+                    },
+                },
+                |state, input| match input {
+                    RegisterInput::Read => RegisterOutput::Read(*state),
+                    RegisterInput::Write(v) => {
+                        *state = Some(*v);
+                        RegisterOutput::Write
+                    }
+                    RegisterInput::Cas { from, to } => {
+                        let swapped = *state == Some(*from);
+                        if swapped {
+                            *state = Some(*to);
+                        }
+                        RegisterOutput::Cas { swapped }
+                    }
+                },
+                |_, output| match output {
+                    RegisterOutput::Read(Some(v)) => RegisterOutput::Read(Some(v + 1)),
+                    RegisterOutput::Read(None) => RegisterOutput::Read(Some(0)),
+                    RegisterOutput::Cas { swapped } => RegisterOutput::Cas { swapped: !swapped },
+                    RegisterOutput::Write => RegisterOutput::Write,
+                },
+            );
+            let result = check(&Register, &history);
+            println!(
+                "register {clients:>2} clients {size:>5} ops seed {seed}: {:?} in {:?} ({} steps)",
+                result.verdict,
+                start.elapsed(),
+                result.steps
+            );
+            let start = std::time::Instant::now();
+            let history = kv_history_sized(seed, size, clients);
+            let result = check(&Kv, &history);
+            println!(
+                "kv       {clients:>2} clients {size:>5} ops seed {seed}: {:?} in {:?} ({} steps)",
+                result.verdict,
+                start.elapsed(),
+                result.steps
+            );
+        }
+    }
+}
+
+fn kv_history_sized(seed: u64, size: usize, clients: u64) -> History<KvInput, KvOutput> {
+    let mut rng = Rng(seed);
+    generate(
+        &mut rng,
+        size,
+        clients,
+        BTreeMap::<String, String>::new(),
+        |rng| {
+            let key = rng.below(10).to_string();
+            let n = rng.below(1000);
+            let op = if rng.chance(50) {
+                KvOp::Get
+            } else {
+                KvOp::Append(format!("x {n} y"))
+            };
+            KvInput { key, op }
+        },
+        |store, input| {
+            let value = store.entry(input.key.clone()).or_default();
+            match &input.op {
+                KvOp::Get => KvOutput::Get(value.clone()),
+                KvOp::Put(v) => {
+                    *value = v.clone();
+                    KvOutput::Done
+                }
+                KvOp::Append(v) => {
+                    value.push_str(v);
+                    KvOutput::Done
+                }
+            }
+        },
+        |_, output| match output {
+            KvOutput::Get(v) => KvOutput::Get(format!("{v}x")),
+            KvOutput::Done => KvOutput::Done,
+        },
+    )
 }

@@ -11,7 +11,9 @@
 //!
 //! Operations with an unknown outcome have no return event, so they never block the walk: they may be
 //! linearized anywhere after their call, or never (the search succeeds once every *completed* operation
-//! is placed).
+//! is placed). That freedom is what makes histories with many of them expensive, so the memo also
+//! prunes a configuration when one with the same completed set and state but fewer unknown operations
+//! placed was seen (see [`Memo`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
@@ -84,10 +86,27 @@ impl OpSet {
     }
 }
 
-/// The memo: every `(linearized set, state)` pair already entered, bucketed by a hash of both.
-/// Only ever probed, never iterated, so the map's order cannot leak into any output.
+/// The memo of explored configurations, with subsumption on the operations of unknown outcome.
+///
+/// A configuration is (completed operations placed, unknown operations placed, state). If one with the
+/// same completed set and state but a *subset* of the unknown operations was entered before, this one
+/// can add nothing: every way forward from it is open from the other one too (the unknown operations
+/// are optional, and which calls are enabled depends only on the completed set). With no unknown
+/// operations this is exactly Lowe's memo of (linearized set, state). Only ever probed, never iterated,
+/// so the map's order cannot leak into any output.
 struct Memo<S> {
-    buckets: HashMap<u64, Vec<(Box<[u64]>, S)>, FxBuildHasher>,
+    buckets: HashMap<u64, Vec<MemoEntry<S>>, FxBuildHasher>,
+}
+
+struct MemoEntry<S> {
+    done: Box<[u64]>,
+    state: S,
+    /// The unknown-operation sets entered with this `(done, state)`: an antichain under inclusion.
+    maybes: Vec<Box<[u64]>>,
+}
+
+fn is_subset(a: &[u64], b: &[u64]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x & !y == 0)
 }
 
 impl<S: Eq + Hash + Clone> Memo<S> {
@@ -97,17 +116,27 @@ impl<S: Eq + Hash + Clone> Memo<S> {
         }
     }
 
-    /// Adds the pair; false if it was already there.
-    fn insert(&mut self, set: &OpSet, state: &S) -> bool {
-        let key = set.hash ^ FxBuildHasher.hash_one(state);
+    /// Enters the configuration; false if it is subsumed by one entered before.
+    fn insert(&mut self, done: &OpSet, maybe: &OpSet, state: &S) -> bool {
+        let key = done.hash ^ FxBuildHasher.hash_one(state);
         let bucket = self.buckets.entry(key).or_default();
-        if bucket
-            .iter()
-            .any(|(words, s)| **words == *set.words && s == state)
+        match bucket
+            .iter_mut()
+            .find(|e| *e.done == *done.words && e.state == *state)
         {
-            return false;
+            Some(entry) => {
+                if entry.maybes.iter().any(|m| is_subset(m, &maybe.words)) {
+                    return false;
+                }
+                entry.maybes.retain(|m| !is_subset(&maybe.words, m));
+                entry.maybes.push(maybe.words.clone().into_boxed_slice());
+            }
+            None => bucket.push(MemoEntry {
+                done: done.words.clone().into_boxed_slice(),
+                state: state.clone(),
+                maybes: vec![maybe.words.clone().into_boxed_slice()],
+            }),
         }
-        bucket.push((set.words.clone().into_boxed_slice(), state.clone()));
         true
     }
 }
@@ -195,13 +224,33 @@ pub(crate) fn search<M: Model>(
 ) -> SearchReport<M::State> {
     let mut events = Events::new(ops);
     let tail = events.next.len() - 1;
-    let mut linearized = OpSet::new(ops.len());
+    // Completed operations and unknown ones are numbered apart: `slot[op]` is the bit in `done` or `maybe`.
+    let mut slot = vec![0; ops.len()];
+    let (mut completed, mut unknown) = (0, 0);
+    for (op, entry) in ops.iter().enumerate() {
+        let counter = if entry.ret.is_some() {
+            &mut completed
+        } else {
+            &mut unknown
+        };
+        slot[op] = *counter;
+        *counter += 1;
+    }
+    let mut done = OpSet::new(completed);
+    let mut maybe = OpSet::new(unknown);
+    let flip = |done: &mut OpSet, maybe: &mut OpSet, op: usize| {
+        if ops[op].ret.is_some() {
+            done.flip(slot[op]);
+        } else {
+            maybe.flip(slot[op]);
+        }
+    };
     let mut memo = Memo::new();
     let mut state = model.init();
     // The choices made so far: operation and the state before it. Invariant: these operations are
-    // exactly the ones set in `linearized`, and lifted out of `events`, in this order.
+    // exactly the ones set in `done` and `maybe`, and lifted out of `events`, in this order.
     let mut chosen: Vec<(usize, M::State)> = Vec::new();
-    let mut completed_left = ops.iter().filter(|op| op.ret.is_some()).count();
+    let mut completed_left = completed;
     let mut best: Option<(Vec<usize>, usize, M::State)> = None;
     let mut steps: u64 = 0;
 
@@ -222,9 +271,14 @@ pub(crate) fn search<M: Model>(
                     steps,
                 };
             }
-            if let Some(next_state) = model.step(&state, ops[op].input, ops[op].output) {
-                linearized.flip(op);
-                if memo.insert(&linearized, &next_state) {
+            let stepped = model.step(&state, ops[op].input, ops[op].output);
+            // An operation of unknown outcome that would leave the state as it is (a read, a cas whose
+            // compare fails) changes nothing by being placed here: not placing it is the same history
+            // (the memo would prune it too; this skips the lookup).
+            let pointless = ops[op].ret.is_none() && stepped.as_ref() == Some(&state);
+            if let Some(next_state) = stepped.filter(|_| !pointless) {
+                flip(&mut done, &mut maybe, op);
+                if memo.insert(&done, &maybe, &next_state) {
                     chosen.push((op, std::mem::replace(&mut state, next_state)));
                     events.lift(op);
                     if ops[op].ret.is_some() {
@@ -233,7 +287,7 @@ pub(crate) fn search<M: Model>(
                     node = events.next[HEAD];
                     continue;
                 }
-                linearized.flip(op);
+                flip(&mut done, &mut maybe, op);
             }
             node = events.next[node];
         } else {
@@ -259,7 +313,7 @@ pub(crate) fn search<M: Model>(
                 };
             };
             state = previous;
-            linearized.flip(op);
+            flip(&mut done, &mut maybe, op);
             events.unlift(op);
             if ops[op].ret.is_some() {
                 completed_left += 1;
