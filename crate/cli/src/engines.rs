@@ -3,6 +3,7 @@
 use quorate_core::Scripted;
 use quorate_demo::Heartbeat;
 use quorate_gossip::Gossip;
+use quorate_raft::Raft;
 
 /// Calls `$body` with `$E` bound to the engine named `$name`, or evaluates `$unknown`.
 macro_rules! with_engine {
@@ -16,17 +17,21 @@ macro_rules! with_engine {
                 type $E = quorate_gossip::Gossip;
                 $body
             }
+            n if n == <quorate_raft::Raft as quorate_core::Scripted>::NAME => {
+                type $E = quorate_raft::Raft;
+                $body
+            }
             _ => $unknown,
         }
     };
 }
 pub(crate) use with_engine;
 
-pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME];
+pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME, Raft::NAME];
 
 pub fn describe() -> String {
     let mut out = String::new();
-    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help()), (Gossip::NAME, Gossip::script_help())] {
+    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help()), (Gossip::NAME, Gossip::script_help()), (Raft::NAME, Raft::script_help())] {
         out += &format!("{name}\n");
         for line in help.lines() {
             out += &format!("  {line}\n");

@@ -6,6 +6,7 @@ mod bench;
 mod check;
 mod engines;
 mod gossip;
+mod raft;
 mod run;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Measure the gossip engine against the theory (sweeps over seeds).
     Gossip(gossip::GossipArgs),
+    /// Raft sweeps: the paper's Figure 16 and randomized safety/liveness soaks.
+    Raft(raft::RaftArgs),
     /// List the engines and the params and client commands each accepts in scenario files.
     Engines,
 }
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(args),
         Command::Check(args) => check::check(args),
         Command::Gossip(args) => gossip::gossip(args),
+        Command::Raft(args) => raft::raft(args),
         Command::Engines => {
             print!("{}", engines::describe());
             Ok(ExitCode::SUCCESS)
