@@ -9,5 +9,6 @@ mod figure16;
 mod figure8;
 mod paper;
 mod randomized;
+mod scenario_files;
 mod scenarios;
 mod support;
