@@ -1,10 +1,8 @@
-//! The Quorate playground: a Yew app that renders frames from the orchestrator worker.
+//! The Quorate playground UI: a Yew app that renders frames from the orchestrator worker.
+//!
+//! It depends on crate/view and the Yew stack only (DESIGN.md rule 3): it never holds engine state.
 
-mod app;
-mod link;
-mod ring;
-mod url;
-
-fn main() {
-    yew::Renderer::<app::App>::new().render();
-}
+pub mod app;
+pub mod link;
+pub mod ring;
+pub mod url;

@@ -1,0 +1,40 @@
+//! In headless Chromium (wasm-bindgen-test): the simulator gives the same digests as natively, and a
+//! benchmark of simulator speed (ignored by default; see README "Benchmarks").
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p quorate-tests --target wasm32-unknown-unknown --test wasm`
+#![cfg(target_arch = "wasm32")]
+
+use quorate_sim::TraceMode;
+use quorate_tests::{heartbeat, HEARTBEAT_GOLDEN};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn wasm_digests_match_native() {
+    for &(seed, want) in HEARTBEAT_GOLDEN {
+        assert_eq!(heartbeat(seed), want, "seed {seed}");
+    }
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+fn bench_sim_events_per_second() {
+    let events = 2_000_000u64;
+    for mode in [TraceMode::Off, TraceMode::DigestOnly] {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let start = js_sys::Date::now();
+            let digest = quorate_demo::workload::heartbeat_events(3, events, mode);
+            best = best.min((js_sys::Date::now() - start) / 1000.0);
+            assert!(!digest.is_empty());
+        }
+        console_log!(
+            "sim wasm    nodes=3 mode={:<10} events={} best={:.3}s  {:.2} M events/s",
+            format!("{mode:?}"),
+            events,
+            best,
+            events as f64 / best / 1e6
+        );
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    yew::Renderer::<quorate_www::app::App>::new().render();
+}
