@@ -255,6 +255,11 @@ pub(crate) fn search<M: Model>(
     let mut steps: u64 = 0;
 
     let mut node = events.next[HEAD];
+    // Each window of candidates (the calls before the first return left in the list) is walked twice:
+    // first for the completed operations, then for those of unknown outcome. Any order is complete;
+    // this one places an optional operation only when the required ones got stuck without it, instead
+    // of trying every old unknown write first at every step.
+    let mut optional_pass = false;
     loop {
         if completed_left == 0 {
             return SearchReport {
@@ -264,6 +269,10 @@ pub(crate) fn search<M: Model>(
         }
         if node != tail && events.is_call[node] {
             let op = events.op[node];
+            if ops[op].ret.is_some() == optional_pass {
+                node = events.next[node];
+                continue;
+            }
             steps += 1;
             if max_steps.is_some_and(|max| steps > max) {
                 return SearchReport {
@@ -285,11 +294,15 @@ pub(crate) fn search<M: Model>(
                         completed_left -= 1;
                     }
                     node = events.next[HEAD];
+                    optional_pass = false;
                     continue;
                 }
                 flip(&mut done, &mut maybe, op);
             }
             node = events.next[node];
+        } else if !optional_pass {
+            optional_pass = true;
+            node = events.next[HEAD];
         } else {
             // The return of an operation not yet placed (the tail cannot be reached while a completed
             // operation is left, since its return is still in the list; it is handled the same way).
@@ -319,6 +332,7 @@ pub(crate) fn search<M: Model>(
                 completed_left += 1;
             }
             node = events.next[events.call_node[op]];
+            optional_pass = ops[op].ret.is_none();
         }
     }
 }
