@@ -1,5 +1,7 @@
 //! The read-only picture of a node that the UI draws and checkers observe.
 
+use std::collections::BTreeMap;
+
 use quorate_core::{NodeId, SimTime};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,8 @@ pub struct Status {
     pub transferee: Option<NodeId>,
     /// Digest of the state machine after `applied` (equal on every node at the same applied index).
     pub machine_digest: u64,
+    /// The session table: highest sequence number applied per client id.
+    pub sessions: BTreeMap<u64, u64>,
 }
 
 /// A leader's view of one follower.
@@ -82,6 +86,7 @@ impl Raft {
             election_deadline: self.timers.election_deadline,
             transferee,
             machine_digest: self.machine.digest,
+            sessions: self.machine.sessions.clone(),
         }
     }
 }
