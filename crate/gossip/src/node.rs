@@ -62,6 +62,8 @@ pub struct Gossip {
     pub(crate) serf: Serf,
     /// A join in progress: (seed, sequence number of its timeout).
     pub(crate) joining: Option<(NodeId, u32)>,
+    /// When the gossip ticker went to sleep with nothing to send (a tick time on its grid).
+    pub(crate) gossip_idle_since: Option<SimTime>,
 }
 
 impl Gossip {
@@ -428,7 +430,10 @@ impl Gossip {
             out.set_timer(first, Timer::GossipTick { epoch });
         }
         if self.config.push_pull_interval > Duration::ZERO {
-            let first = stagger(&mut self.rng, self.config.push_pull_interval);
+            // memberlist `pushPullTrigger`: a stagger within the base interval, then a full (scaled)
+            // interval before the first exchange.
+            let first = stagger(&mut self.rng, self.config.push_pull_interval)
+                + theory::push_pull_scale(self.config.push_pull_interval, self.num_nodes());
             out.set_timer(first, Timer::PushPullTick { epoch });
         }
     }
@@ -669,6 +674,7 @@ impl Engine for Gossip {
             queue: TransmitQueue::new(),
             serf,
             joining: None,
+            gossip_idle_since: None,
         }
     }
 
@@ -695,6 +701,9 @@ impl Engine for Gossip {
             if !self.queue.has_news_about(self.id) {
                 self.finish_leave(out);
             }
+        }
+        if self.phase != Phase::Left && self.config.gossip_interval > Duration::ZERO {
+            self.wake_gossip(now, out);
         }
         Ok(())
     }

@@ -107,15 +107,16 @@ impl Gossip {
             nacks: 0,
         });
         let epoch = self.epoch;
+        // The deadline timer is armed when the direct window closes without an ack (same instant as
+        // arming it now, one timer event fewer per successful probe).
         out.set_timer(
             self.config.probe_timeout,
             Timer::ProbeTimeout { epoch, seq },
         );
-        out.set_timer(period, Timer::ProbeDeadline { epoch, seq });
     }
 
     /// No direct ack in time: ask helpers.
-    pub(crate) fn probe_timeout(&mut self, _now: SimTime, seq: u32, out: &mut Outbox<Gossip>) {
+    pub(crate) fn probe_timeout(&mut self, now: SimTime, seq: u32, out: &mut Outbox<Gossip>) {
         let Some(p) = &self.probe else { return };
         if p.seq != seq || p.indirect {
             return;
@@ -144,6 +145,14 @@ impl Gossip {
         let p = self.probe.as_mut().expect("checked above");
         p.indirect = true;
         p.expected_nacks = if nack { helpers.len() as u32 } else { 0 };
+        let left = p.deadline.since(now);
+        out.set_timer(
+            left,
+            Timer::ProbeDeadline {
+                epoch: self.epoch,
+                seq,
+            },
+        );
     }
 
     /// The probe's period is over without an ack.
@@ -246,6 +255,13 @@ impl Gossip {
     /// dead for less than `gossip_to_the_dead_time`. Nothing is sent when nothing is queued. Rumor
     /// mongering rides on the same tick.
     pub(crate) fn gossip_tick(&mut self, now: SimTime, out: &mut Outbox<Gossip>) {
+        if self.nothing_to_gossip() {
+            // A tick with nothing queued does nothing (and draws nothing), so the ticker sleeps until
+            // something is queued and then wakes on the same grid: behaviour is identical, and an idle
+            // cluster of 10,000 does not spend half its events on empty ticks.
+            self.gossip_idle_since = Some(now);
+            return;
+        }
         out.set_timer(
             self.config.gossip_interval,
             Timer::GossipTick { epoch: self.epoch },
@@ -277,6 +293,28 @@ impl Gossip {
             }
             out.send(to, Msg::Gossip { updates });
         }
+    }
+
+    pub(crate) fn nothing_to_gossip(&self) -> bool {
+        self.queue.is_empty() && self.serf.queue.is_empty() && self.serf.hot.is_empty()
+    }
+
+    /// Re-arms a sleeping gossip ticker at its next grid point once something is queued.
+    pub(crate) fn wake_gossip(&mut self, now: SimTime, out: &mut Outbox<Gossip>) {
+        let Some(since) = self.gossip_idle_since else {
+            return;
+        };
+        if self.nothing_to_gossip() {
+            return;
+        }
+        self.gossip_idle_since = None;
+        let interval = self.config.gossip_interval.as_micros();
+        let elapsed = now.since(since).as_micros();
+        let after = interval - elapsed % interval;
+        out.set_timer(
+            Duration::from_micros(after),
+            Timer::GossipTick { epoch: self.epoch },
+        );
     }
 
     /// How long the current probe period lasts at the present health score.

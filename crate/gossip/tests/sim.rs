@@ -69,11 +69,11 @@ fn first_detection_is_flat_in_n_and_matches_the_model() {
 }
 
 #[test]
-#[ignore = "N up to 500 with 100 seeds: run with --release --ignored"]
+#[ignore = "N up to 500 with 300 seeds: run with --release --ignored"]
 fn first_detection_full_sweep() {
     let cmd = repro("first_detection_full_sweep", true);
     println!("reproduce: {cmd}");
-    let rows = first_detection_table(&[10, 100, 500], 100);
+    let rows = first_detection_table(&[10, 100, 500], 300);
     check_first_detection(&rows, &cmd);
 }
 
