@@ -72,33 +72,108 @@ pub struct TraceRecord<E: Engine> {
 
 impl<E: Engine> fmt::Display for TraceRecord<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} #{} ", self.time, self.event)?;
+        self.write_to(f)
+    }
+}
+
+/// Writes `n` in decimal, left-padded with zeros to `width` digits, without going through `fmt`'s
+/// machinery: the trace digest formats several numbers per record, millions of times a second.
+fn write_u64(out: &mut impl fmt::Write, mut n: u64, width: usize) -> fmt::Result {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    // Only ASCII digits were written.
+    out.write_str(std::str::from_utf8(&buf[start..]).unwrap_or("?"))
+}
+
+fn write_node(out: &mut impl fmt::Write, id: NodeId) -> fmt::Result {
+    out.write_str("n")?;
+    write_u64(out, u64::from(id.0), 1)
+}
+
+fn write_link(out: &mut impl fmt::Write, from: NodeId, to: NodeId, what: &str) -> fmt::Result {
+    write_node(out, from)?;
+    out.write_str("->")?;
+    write_node(out, to)?;
+    out.write_str(what)
+}
+
+impl<E: Engine> TraceRecord<E> {
+    /// The record's one-line text form (what `Display` prints): `<time> #<event> <what happened>`.
+    pub fn write_to(&self, out: &mut impl fmt::Write) -> fmt::Result {
+        let us = self.time.as_micros();
+        write_u64(out, us / 1_000_000, 1)?;
+        out.write_str(".")?;
+        write_u64(out, us % 1_000_000, 6)?;
+        out.write_str(" #")?;
+        write_u64(out, self.event, 1)?;
+        out.write_str(" ")?;
         match &self.record {
-            Record::Boot { node, generation } => write!(f, "{node} boot gen={generation}"),
-            Record::Send { from, to, msg } => write!(f, "{from}->{to} send {msg}"),
-            Record::Deliver { from, to, msg } => write!(f, "{from}->{to} recv {msg}"),
+            Record::Boot { node, generation } => {
+                write_node(out, *node)?;
+                out.write_str(" boot gen=")?;
+                write_u64(out, u64::from(*generation), 1)
+            }
+            Record::Send { from, to, msg } => {
+                write_link(out, *from, *to, " send ")?;
+                write!(out, "{msg}")
+            }
+            Record::Deliver { from, to, msg } => {
+                write_link(out, *from, *to, " recv ")?;
+                write!(out, "{msg}")
+            }
             Record::Drop {
                 from,
                 to,
                 reason,
                 msg,
-            } => write!(f, "{from}->{to} drop({reason}) {msg}"),
-            Record::Held { from, to, msg } => write!(f, "{from}->{to} held {msg}"),
-            Record::Timer { node, timer } => write!(f, "{node} timer {timer}"),
-            Record::Persist { node, write } => write!(f, "{node} persist {write}"),
-            Record::Emit { node, event } => write!(f, "{node} emit {event}"),
+            } => {
+                write_link(out, *from, *to, " drop(")?;
+                write!(out, "{reason}) {msg}")
+            }
+            Record::Held { from, to, msg } => {
+                write_link(out, *from, *to, " held ")?;
+                write!(out, "{msg}")
+            }
+            Record::Timer { node, timer } => {
+                write_node(out, *node)?;
+                write!(out, " timer {timer}")
+            }
+            Record::Persist { node, write } => {
+                write_node(out, *node)?;
+                write!(out, " persist {write}")
+            }
+            Record::Emit { node, event } => {
+                write_node(out, *node)?;
+                write!(out, " emit {event}")
+            }
             Record::Deferred {
                 node,
                 until: Some(t),
-            } => write!(f, "{node} busy until {t}"),
-            Record::Deferred { node, until: None } => write!(f, "{node} paused: input deferred"),
-            Record::Command { command } => write!(f, "cmd {command}"),
-            Record::Error { node, error } => write!(f, "{node} error {error}"),
+            } => {
+                write_node(out, *node)?;
+                write!(out, " busy until {t}")
+            }
+            Record::Deferred { node, until: None } => {
+                write_node(out, *node)?;
+                out.write_str(" paused: input deferred")
+            }
+            Record::Command { command } => write!(out, "cmd {command}"),
+            Record::Error { node, error } => {
+                write_node(out, *node)?;
+                write!(out, " error {error}")
+            }
         }
     }
-}
 
-impl<E: Engine> TraceRecord<E> {
     /// The node this record belongs to (the receiver for messages), if any.
     pub fn node(&self) -> Option<NodeId> {
         match &self.record {
@@ -137,10 +212,11 @@ impl Digest {
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    /// Hashes the display form of `line` followed by a newline.
-    pub fn line(&mut self, line: &dyn fmt::Display) {
+    /// Hashes the text form of `record` followed by a newline.
+    pub fn record<E: Engine>(&mut self, record: &TraceRecord<E>) {
         // Writing into a Digest never fails.
-        let _ = write!(self, "{line}\n");
+        let _ = record.write_to(self);
+        self.bytes(b"\n");
     }
     /// The hash of a single string, e.g. a configuration's JSON.
     pub fn of(text: &str) -> u64 {
@@ -167,6 +243,17 @@ impl fmt::Display for Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padded_numbers() {
+        let mut s = String::new();
+        write_u64(&mut s, 250, 6).unwrap();
+        s.push(' ');
+        write_u64(&mut s, 0, 1).unwrap();
+        s.push(' ');
+        write_u64(&mut s, u64::MAX, 1).unwrap();
+        assert_eq!(s, "000250 0 18446744073709551615");
+    }
 
     #[test]
     fn fnv1a_known_value() {

@@ -766,7 +766,7 @@ impl<E: Engine> World<E> {
             time: self.now,
             record,
         };
-        self.digest.line(&rec);
+        self.digest.record(&rec);
         if self.trace_mode == TraceMode::Keep {
             self.records.push(rec);
         }
