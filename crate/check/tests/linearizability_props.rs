@@ -397,15 +397,19 @@ fn stress_large_generated_histories() {
     ];
     for (clients, size) in runs {
         for seed in 0..3u64 {
-            let start = std::time::Instant::now();
-            let history = register_history_sized(seed, size, clients, 5);
-            let result = check(&Register, &history);
-            println!(
-                "register {clients:>2} clients {size:>5} ops  5% lossy seed {seed}: {:?} in {:?} ({} steps)",
-                result.verdict,
-                start.elapsed(),
-                result.steps
-            );
+            // One register shared by 50 clients with lost replies is past what this search does
+            // quickly (minutes); the register runs stop at 20 clients.
+            if clients <= 20 {
+                let start = std::time::Instant::now();
+                let history = register_history_sized(seed, size, clients, 5);
+                let result = check(&Register, &history);
+                println!(
+                    "register {clients:>2} clients {size:>5} ops  5% lossy seed {seed}: {:?} in {:?} ({} steps)",
+                    result.verdict,
+                    start.elapsed(),
+                    result.steps
+                );
+            }
             for lossy in [0, 1] {
                 let start = std::time::Instant::now();
                 let history = kv_history_sized(seed, size, clients, lossy);
