@@ -47,6 +47,7 @@ mod probe;
 mod pushpull;
 mod script;
 pub mod serf;
+mod state;
 pub mod status;
 pub mod suspicion;
 #[cfg(feature = "sweep")]
