@@ -1,0 +1,13 @@
+//! Replicated state machines on the Raft engine: an etcd-style key-value store.
+//!
+//! - [`store`]: the state machine itself, a pure data structure (revisions, txn, leases, watch history);
+//! - [`types`]: requests, responses, compares and watch events (etcd's v3 vocabulary);
+
+pub mod store;
+pub mod types;
+
+pub use store::{Lease, Store};
+pub use types::{
+    CmpOp, Compare, EventKind, KeyRange, KeyValue, KvError, LeaseId, Op, OpResult, Reply, Request,
+    Response, Revision, Target, Txn, WatchEvent,
+};
