@@ -265,6 +265,17 @@ impl Raft {
                         reject: true,
                     },
                 ),
+                // Paper Figure 2: the reply carries our term, so a candidate stuck in an older term learns
+                // it. etcd stays silent here; that can deadlock a membership change in which the only
+                // other voter has not learned the new configuration and keeps out-campaigning the
+                // candidate in terms it never tells it about (soak seed 54866).
+                Msg::Vote { .. } => out.send(
+                    from,
+                    Msg::VoteResp {
+                        term: self.term,
+                        reject: true,
+                    },
+                ),
                 _ => {}
             }
             return;

@@ -726,3 +726,33 @@ fn leader_only_commits_log_from_current_term() {
         assert_eq!(d.status(n(1)).commit, want_commit, "acked {acked}");
     }
 }
+
+/// Figure 2: a vote request from an older term is refused, and the reply carries the current term so the
+/// candidate catches up (etcd drops it silently; replying avoids a membership-change deadlock).
+#[test]
+fn reject_stale_vote_with_current_term() {
+    let mut d = Driver::with_logs(
+        paper_config(&[n(1), n(2), n(3)]),
+        BTreeMap::from([(n(1), durable(5, vec![]))]),
+        1,
+    );
+    d.transcript();
+    let vote = Msg::Vote {
+        term: 3,
+        last_index: 9,
+        last_term: 3,
+        transfer: false,
+    };
+    d.step(
+        n(1),
+        Input::Message {
+            from: n(2),
+            msg: vote,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        d.transcript(),
+        "n2->n1 MsgVote term=3 last=9@3\n  send n2 MsgVoteResp term=5 reject"
+    );
+}
