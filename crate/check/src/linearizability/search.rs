@@ -188,15 +188,6 @@ impl Events {
         events
     }
 
-    /// The first return node left in the list, or `tail` if none is.
-    fn first_return(&self, tail: usize) -> usize {
-        let mut node = self.next[HEAD];
-        while node != tail && self.is_call[node] {
-            node = self.next[node];
-        }
-        node
-    }
-
     fn unlink(&mut self, node: usize) {
         let (p, n) = (self.prev[node], self.next[node]);
         self.next[p] = n;
@@ -256,22 +247,19 @@ pub(crate) fn search<M: Model>(
     };
     let mut memo = Memo::new();
     let mut state = model.init();
-    // The choices made so far: operation, the state before it, the pass that picked it. Invariant: these operations are
+    // The choices made so far: operation and the state before it. Invariant: these operations are
     // exactly the ones set in `done` and `maybe`, and lifted out of `events`, in this order.
-    let mut chosen: Vec<(usize, M::State, Pass)> = Vec::new();
+    let mut chosen: Vec<(usize, M::State)> = Vec::new();
     let mut completed_left = completed;
     let mut best: Option<(Vec<usize>, usize, M::State)> = None;
     let mut steps: u64 = 0;
 
-    // The candidates at each point are the calls before the first return left in the list (the
-    // window). They are tried in three passes, an order that finds linearizations of real histories
-    // quickly and is still exhaustive: first the operation whose return is that first one (it must be
-    // placed before anything that returns later: Lowe's "just in time" choice), then the other
-    // completed operations in call order, and only then those of unknown outcome, so an optional
-    // operation is placed only when the required ones got stuck without it.
-    let mut pass = Pass::FirstReturn;
-    let mut node = HEAD;
-    let mut first_return_op = NONE;
+    let mut node = events.next[HEAD];
+    // Each window of candidates (the calls before the first return left in the list) is walked twice:
+    // first for the completed operations, then for those of unknown outcome. Any order is complete;
+    // this one places an optional operation only when the required ones got stuck without it, instead
+    // of trying every old unknown write first at every step.
+    let mut optional_pass = false;
     loop {
         if completed_left == 0 {
             return SearchReport {
@@ -279,34 +267,12 @@ pub(crate) fn search<M: Model>(
                 steps,
             };
         }
-        // The next candidate of this window and the pass that picked it; `None` when all are tried.
-        let candidate = match pass {
-            Pass::FirstReturn => {
-                first_return_op = events.op[events.first_return(tail)];
-                pass = Pass::Required;
-                node = events.next[HEAD];
-                if first_return_op == NONE {
-                    continue;
-                }
-                Some((first_return_op, Pass::FirstReturn))
-            }
-            Pass::Required | Pass::Optional if node != tail && events.is_call[node] => {
-                let op = events.op[node];
+        if node != tail && events.is_call[node] {
+            let op = events.op[node];
+            if ops[op].ret.is_some() == optional_pass {
                 node = events.next[node];
-                let optional = ops[op].ret.is_none();
-                if optional != (pass == Pass::Optional) || op == first_return_op {
-                    continue;
-                }
-                Some((op, pass))
-            }
-            Pass::Required => {
-                pass = Pass::Optional;
-                node = events.next[HEAD];
                 continue;
             }
-            Pass::Optional => None,
-        };
-        if let Some((op, picked_by)) = candidate {
             steps += 1;
             if max_steps.is_some_and(|max| steps > max) {
                 return SearchReport {
@@ -322,57 +288,51 @@ pub(crate) fn search<M: Model>(
             if let Some(next_state) = stepped.filter(|_| !pointless) {
                 flip(&mut done, &mut maybe, op);
                 if memo.insert(&done, &maybe, &next_state) {
-                    chosen.push((op, std::mem::replace(&mut state, next_state), picked_by));
+                    chosen.push((op, std::mem::replace(&mut state, next_state)));
                     events.lift(op);
                     if ops[op].ret.is_some() {
                         completed_left -= 1;
                     }
-                    pass = Pass::FirstReturn;
+                    node = events.next[HEAD];
+                    optional_pass = false;
                     continue;
                 }
                 flip(&mut done, &mut maybe, op);
             }
-            continue;
-        }
-        // Every candidate failed: the first return left belongs to an operation that cannot be placed
-        // after the ones chosen. Undo the last choice and go on with the candidate after it.
-        if best
-            .as_ref()
-            .is_none_or(|(prefix, _, _)| chosen.len() > prefix.len())
-        {
-            let prefix = chosen.iter().map(|&(op, _, _)| op).collect();
-            best = Some((prefix, first_return_op, state.clone()));
-        }
-        let Some((op, previous, picked_by)) = chosen.pop() else {
-            let (prefix, blocked, state) = best.unwrap_or_else(|| unreachable!("recorded above"));
-            return SearchReport {
-                outcome: SearchOutcome::NotLinearizable {
-                    prefix,
-                    blocked,
-                    state,
-                },
-                steps,
+            node = events.next[node];
+        } else if !optional_pass {
+            optional_pass = true;
+            node = events.next[HEAD];
+        } else {
+            // The return of an operation not yet placed (the tail cannot be reached while a completed
+            // operation is left, since its return is still in the list; it is handled the same way).
+            if best
+                .as_ref()
+                .is_none_or(|(prefix, _, _)| chosen.len() > prefix.len())
+            {
+                let prefix = chosen.iter().map(|&(op, _)| op).collect();
+                best = Some((prefix, events.op[node], state.clone()));
+            }
+            let Some((op, previous)) = chosen.pop() else {
+                let (prefix, blocked, state) =
+                    best.unwrap_or_else(|| unreachable!("recorded above"));
+                return SearchReport {
+                    outcome: SearchOutcome::NotLinearizable {
+                        prefix,
+                        blocked,
+                        state,
+                    },
+                    steps,
+                };
             };
-        };
-        state = previous;
-        flip(&mut done, &mut maybe, op);
-        events.unlift(op);
-        if ops[op].ret.is_some() {
-            completed_left += 1;
+            state = previous;
+            flip(&mut done, &mut maybe, op);
+            events.unlift(op);
+            if ops[op].ret.is_some() {
+                completed_left += 1;
+            }
+            node = events.next[events.call_node[op]];
+            optional_pass = ops[op].ret.is_none();
         }
-        // The list is back as it was when `op` was picked, and so is its first return.
-        first_return_op = events.op[events.first_return(tail)];
-        (pass, node) = match picked_by {
-            Pass::FirstReturn => (Pass::Required, events.next[HEAD]),
-            other => (other, events.next[events.call_node[op]]),
-        };
     }
-}
-
-/// The three passes over a window of candidates, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pass {
-    FirstReturn,
-    Required,
-    Optional,
 }
