@@ -33,6 +33,7 @@
 //! ```
 
 mod config;
+mod describe;
 mod election;
 mod error;
 mod log;

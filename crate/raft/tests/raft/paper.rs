@@ -756,3 +756,38 @@ fn reject_stale_vote_with_current_term() {
         "n2->n1 MsgVote term=3 last=9@3\n  send n2 MsgVoteResp term=5 reject"
     );
 }
+
+/// Errors report, and a refused command changes nothing: same status, no effects.
+#[test]
+fn refused_commands_change_nothing() {
+    use quorate_raft::{Command, ConfChange, ConfStep, Error};
+    let mut d = Driver::new(3, |_| {});
+    let before = d.status(n(2));
+    let propose = Command::Propose {
+        session: None,
+        payload: b"x".to_vec(),
+    };
+    assert_eq!(
+        d.command(n(2), propose),
+        Err(Error::NotLeader { leader: None })
+    );
+    assert_eq!(d.status(n(2)), before);
+    assert!(d.take_sent().is_empty());
+
+    d.elect(n(1));
+    d.propose(n(1), "x");
+    let add = |id| {
+        Command::ChangeConf(ConfChange {
+            steps: vec![ConfStep::AddVoter(n(id))],
+        })
+    };
+    d.command(n(1), add(4)).unwrap();
+    let before = d.status(n(1));
+    // The first change is not applied yet (nothing delivered): a second one must wait.
+    assert_eq!(d.command(n(1), add(5)), Err(Error::ConfChangePending));
+    assert_eq!(
+        d.command(n(1), Command::TransferLeader { to: n(9) }),
+        Err(Error::UnknownNode(n(9)))
+    );
+    assert_eq!(d.status(n(1)), before);
+}
