@@ -11,3 +11,10 @@ pub use types::{
     CmpOp, Compare, EventKind, KeyRange, KeyValue, KvError, LeaseId, Op, OpResult, Reply, Request,
     Response, Revision, Target, Txn, WatchEvent,
 };
+pub mod node;
+pub use node::{Command, Error, Event, KvConfig, KvNode, LeaseStatus, Status, Timer};
+pub mod model;
+pub mod script;
+pub use model::{KvRegisters, RegInput, RegOp, RegOutput};
+#[cfg(feature = "sweep")]
+pub mod sweep;
