@@ -13,6 +13,8 @@ pub struct Cluster {
     /// Replies seen but not yet consumed by a helper: (time, node, tag, reply).
     replies: Vec<(SimTime, NodeId, u64, Reply)>,
     next_tag: u64,
+    /// The KV layer's own events other than replies (watch notifications, lease expiries), in order.
+    pub events: Vec<(SimTime, NodeId, Event)>,
 }
 
 impl Cluster {
@@ -35,18 +37,24 @@ impl Cluster {
             nodes,
             replies: Vec::new(),
             next_tag: 1 << 62,
+            events: Vec::new(),
         }
     }
 
-    /// Moves replies out of the trace into `sink`, forgetting every other record.
+    /// Moves replies out of the trace into `sink` and the KV layer's other events into `events`,
+    /// forgetting every other record.
     pub fn drain_replies(&mut self, sink: &mut Vec<(SimTime, NodeId, u64, Reply)>) {
         for rec in self.world.take_records() {
-            if let Record::Emit {
-                node,
-                event: Event::Reply { tag, reply },
-            } = rec.record
-            {
-                sink.push((rec.time, node, tag, reply));
+            match rec.record {
+                Record::Emit {
+                    node,
+                    event: Event::Reply { tag, reply },
+                } => sink.push((rec.time, node, tag, reply)),
+                Record::Emit {
+                    node,
+                    event: event @ (Event::Watch { .. } | Event::LeaseExpired { .. }),
+                } => self.events.push((rec.time, node, event)),
+                _ => {}
             }
         }
     }
