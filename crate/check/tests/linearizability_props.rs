@@ -40,6 +40,7 @@ impl Rng {
 /// event (or, for failed and some unknown operations, never), then completes with what it saw. With
 /// some probability one output is corrupted afterwards, which may or may not break linearizability.
 /// `apply` runs an input against the true state and returns the output; `corrupt` damages an output.
+#[allow(clippy::too_many_arguments)] // one generator for every model; each closure is one concern
 fn generate<I: Clone, O: Clone, S>(
     rng: &mut Rng,
     ops_wanted: usize,

@@ -103,7 +103,7 @@ fn parse_line(line: &str) -> Result<Option<Event>, ParseErrorKind> {
             rest: rest.trim().to_string(),
         });
     }
-    let process = match field(&map, "process")? {
+    let process = match field(map, "process")? {
         Edn::Int(p) if *p >= 0 => ProcessId(*p as u64),
         Edn::Key(_) => return Ok(None), // :nemesis
         other => {
@@ -114,11 +114,11 @@ fn parse_line(line: &str) -> Result<Option<Event>, ParseErrorKind> {
             })
         }
     };
-    let kind_word = keyword(field(&map, "type")?, "type")?;
+    let kind_word = keyword(field(map, "type")?, "type")?;
     let kind = EventType::from_keyword(kind_word).ok_or_else(|| ParseErrorKind::UnknownType {
         found: format!(":{kind_word}"),
     })?;
-    let function = match keyword(field(&map, "f")?, "f")? {
+    let function = match keyword(field(map, "f")?, "f")? {
         "get" => Function::Get,
         "put" => Function::Put,
         "append" => Function::Append,
@@ -129,7 +129,7 @@ fn parse_line(line: &str) -> Result<Option<Event>, ParseErrorKind> {
             })
         }
     };
-    let key = match field(&map, "key")? {
+    let key = match field(map, "key")? {
         Edn::Str(s) => s.to_string(),
         // Jepsen often numbers its keys; an integer key is the same key as its decimal string.
         Edn::Int(i) => i.to_string(),

@@ -1,4 +1,4 @@
-//! Jepsen etcd logs: `INFO  jepsen.util - 3	:invoke	:cas	[3 0]`, one event per line.
+//! Jepsen etcd logs: `INFO  jepsen.util - 3 :invoke :cas [3 0]` (fields separated by tabs), one event per line.
 //!
 //! A client line is the logger prefix, `jepsen.util -`, a numeric process, a type, a function and a
 //! value. Lines of other loggers, and `jepsen.util` lines whose process is not a number (the nemesis),
