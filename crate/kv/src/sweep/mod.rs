@@ -4,8 +4,10 @@
 
 mod client;
 mod cluster;
+mod lock;
 mod soak;
 
 pub use client::{ClientStats, Clients, KvHistory, Workload};
 pub use cluster::Cluster;
+pub use lock::{fenced_tokens, LockClients, LockConfig, LockEvent};
 pub use soak::{fault_plan, soak, FaultMix, SoakConfig, SoakReport};
