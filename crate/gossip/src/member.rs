@@ -75,6 +75,13 @@ impl Members {
         }
     }
 
+    /// Room for ids up to `max_id` and `count` members, so a full bootstrap does not regrow the table.
+    pub fn reserve(&mut self, max_id: NodeId, count: usize) {
+        let slots = (max_id.0.min(MAX_NODE_ID - 1) as usize + 1).saturating_sub(self.table.len());
+        self.table.reserve(slots);
+        self.order.reserve(count);
+    }
+
     pub fn get(&self, id: NodeId) -> Option<&Member> {
         self.table.get(id.0 as usize).and_then(|m| m.as_ref())
     }

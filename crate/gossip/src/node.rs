@@ -370,6 +370,8 @@ impl Engine for Gossip {
         let mut join_at_start = None;
         match config.bootstrap {
             Bootstrap::Full if !restarted => {
+                let max_id = config.members.iter().copied().max().unwrap_or(id).max(id);
+                members.reserve(max_id, config.members.len() + 1);
                 for &m in &config.members {
                     let inc = if m == id { incarnation } else { 1 };
                     members.insert_ordered(
