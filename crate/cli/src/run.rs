@@ -42,8 +42,17 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
             scenario.engine.line, scenario.engine.column, NAMES.join(", ")
         ))
     });
+    let mut violations = 0;
     if args.json {
-        let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+        // Raft runs add the leader of each term, commit indexes and the safety checker's verdict.
+        let value = if engine == <quorate_raft::Raft as Scripted>::NAME {
+            let (value, count) = crate::raft::json_summary(&scenario, seed, &summary)?;
+            violations = count;
+            value
+        } else {
+            serde_json::to_value(&summary).map_err(|e| e.to_string())?
+        };
+        let json = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         println!("{json}");
     } else {
         for failure in &summary.failures {
@@ -59,7 +68,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, String> {
             summary.failures.len()
         );
     }
-    Ok(if summary.failures.is_empty() {
+    Ok(if summary.failures.is_empty() && violations == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
