@@ -221,6 +221,9 @@ pub enum Slowness {
     /// processes its receive queue late (the Lifeguard paper's CPU-starved member).
     Inbound { min: Duration, max: Duration },
     /// The simulator's slow-node fault: every input, timers included, waits `delay` of processing.
+    /// Inputs stay in arrival order, so an ack that arrived before a probe's deadline is still handled
+    /// before the deadline timer: a member slowed this way does not accuse healthy members, and false
+    /// deaths stay near zero with or without Lifeguard (see the closing note of issue 5).
     Process(Duration),
 }
 
