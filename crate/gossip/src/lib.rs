@@ -9,6 +9,8 @@
 //! - [`config`]: memberlist's presets, every field with its constraint.
 //! - [`msg`]: the wire (ping, ping-req, ack, nack, gossip, push-pull, rumor) and size estimates.
 //! - [`member`]: one node's membership view and the alive/suspect/dead merge rules.
+//! - `state`: memberlist's `aliveNode` / `suspectNode` / `deadNode` / `refute` acting on those rules.
+//! - `node`: the [`Gossip`] engine itself: boot, `step`, timer and message dispatch, commands.
 //! - `probe`: the probe cycle (ping, ping-req via helpers, ack/nack) and the gossip round.
 //! - [`suspicion`]: a suspicion timer with independent confirmations.
 //! - [`awareness`]: the local health score.
