@@ -51,7 +51,7 @@ impl Default for SoakConfig {
             nodes: 3,
             read_mode: ReadMode::ReadIndex,
             workload: Workload::default(),
-            duration: Duration::from_millis(2000),
+            duration: Duration::from_millis(1600),
             settle: Duration::from_millis(400),
             faults: FaultMix::ALL,
         }
