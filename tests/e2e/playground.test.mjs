@@ -38,7 +38,7 @@ const beats = async (id) => {
 };
 
 test('the page starts a run in a worker and shows three nodes beating', async () => {
-  await page.goto(server.url + '#seed=7&nodes=3');
+  await page.goto(server.url + '#engine=demo&seed=7&nodes=3');
   await page.getByTestId('status-n3').waitFor({ timeout: 20_000 });
   assert.equal(await page.getByTestId('seed').textContent(), '7');
   assert.ok(page.workers().length >= 1, 'the orchestrator runs in a Web Worker');

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
-use quorate_view::{Frame, NodeStatus, RunSetup, UiCommand};
+use quorate_view::{EngineKind, Frame, NodeStatus, RunSetup, UiCommand};
 use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
@@ -95,27 +95,11 @@ fn Playground() -> Html {
         })
     };
 
-    // Start the run once: seed and size from the URL, or a fresh seed written into the URL.
-    {
+    // Start the run once: engine, seed and size from the URL, or a fresh seed written into the URL.
+    let start = {
         let bridge = bridge.clone();
-        let dispatcher = state.dispatcher();
-        use_effect_with((), move |_| {
-            let window = gloo::utils::window();
-            let hash = window.location().hash().unwrap_or_default();
-            let (seed, nodes) = match url::parse_fragment(&hash) {
-                Ok(parsed) => parsed,
-                Err(message) => {
-                    dispatcher.dispatch(Action::Notice(format!(
-                        "{message}; starting a fresh run instead"
-                    )));
-                    (None, url::DEFAULT_NODES)
-                }
-            };
-            let setup = RunSetup {
-                seed: seed.unwrap_or_else(url::fresh_seed),
-                nodes,
-            };
-            if let Ok(history) = window.history() {
+        Callback::from(move |setup: RunSetup| {
+            if let Ok(history) = gloo::utils::window().history() {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,
                     "",
@@ -123,6 +107,28 @@ fn Playground() -> Html {
                 );
             }
             bridge.send(UiCommand::Start(setup));
+        })
+    };
+    {
+        let start = start.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let hash = gloo::utils::window().location().hash().unwrap_or_default();
+            let wanted = url::parse_fragment(&hash).unwrap_or_else(|message| {
+                dispatcher.dispatch(Action::Notice(format!(
+                    "{message}; starting a fresh run instead"
+                )));
+                url::parse_fragment("").unwrap_or(url::Wanted {
+                    engine: EngineKind::Raft,
+                    seed: None,
+                    nodes: 5,
+                })
+            });
+            start.emit(RunSetup {
+                engine: wanted.engine,
+                seed: wanted.seed.unwrap_or_else(url::fresh_seed),
+                nodes: wanted.nodes,
+            });
         });
     }
 
@@ -194,6 +200,36 @@ fn Playground() -> Html {
         })
     };
 
+    let on_engine = {
+        let start = start.clone();
+        let seed = state.frame.as_ref().map(|f| f.seed);
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(engine) = EngineKind::parse(&select.value()) {
+                start.emit(RunSetup {
+                    engine,
+                    seed: seed.unwrap_or_else(url::fresh_seed),
+                    nodes: engine.default_nodes(),
+                });
+            }
+        })
+    };
+    let on_new_seed = {
+        let start = start.clone();
+        let current = state
+            .frame
+            .as_ref()
+            .map(|f| (f.engine, f.nodes.len() as u32));
+        Callback::from(move |_: MouseEvent| {
+            let (engine, nodes) = current.unwrap_or((EngineKind::Raft, 5));
+            start.emit(RunSetup {
+                engine,
+                seed: url::fresh_seed(),
+                nodes,
+            });
+        })
+    };
+
     let Some(frame) = state.frame.clone() else {
         return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
     };
@@ -203,7 +239,14 @@ fn Playground() -> Html {
         <main class="playground" tabindex="0" onkeydown={on_key}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
-                <span class="engine">{ "heartbeat demo" }</span>
+                <label class="engine">
+                    <span class="visually-hidden">{ "protocol" }</span>
+                    <select aria-label="protocol" onchange={on_engine}>
+                        { for EngineKind::ALL.iter().map(|e| html! {
+                            <option value={e.name()} selected={*e == frame.engine}>{ e.title() }</option>
+                        }) }
+                    </select>
+                </label>
                 <span class="stat" title="The world seed: the same seed replays the same run">
                     { "seed " }<code data-testid="seed">{ frame.seed }</code>
                 </span>
@@ -216,6 +259,7 @@ fn Playground() -> Html {
                     { if state.playing { "❚❚ Pause" } else { "▶ Play" } }
                 </button>
                 <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
+                <button onclick={on_new_seed} aria-label="new run with a fresh seed">{ "New seed" }</button>
                 <label class="speed">
                     { "speed " }<output>{ format!("{}×", speed_label(frame.speed)) }</output>
                     <input type="range" min="-2" max="1" step="0.1" value={ frame.speed.log10().to_string() }
@@ -232,9 +276,10 @@ fn Playground() -> Html {
                         let id = n.id;
                         let down = n.status == NodeStatus::Down;
                         html! {
-                            <div class={classes!("node-card", status_class(n.status))} data-node={id.to_string()}>
+                            <div class={classes!("node-card", status_class(n.status), n.role.as_deref().map(role_class))} data-node={id.to_string()}>
                                 <strong>{ format!("n{id}") }</strong>
                                 <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
+                                <span class="role" data-testid={format!("role-n{id}")}>{ n.role.clone().unwrap_or_default() }</span>
                                 <span class="summary" data-testid={format!("summary-n{id}")}>{ &n.summary }</span>
                                 if down {
                                     <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
@@ -265,6 +310,15 @@ fn speed_label(speed: f64) -> String {
     } else {
         format!("{speed:.2}")
     }
+}
+
+/// A CSS class for a role or message kind: lower case letters, digits and dashes only.
+pub fn role_class(role: &str) -> String {
+    let clean: String = role
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    format!("r-{}", clean.to_ascii_lowercase())
 }
 
 pub fn status_class(status: NodeStatus) -> &'static str {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use quorate_view::Frame;
 use yew::prelude::*;
 
-use crate::app::status_class;
+use crate::app::{role_class, status_class};
 
 #[derive(Properties, PartialEq)]
 pub struct RingProps {
@@ -18,6 +18,7 @@ pub struct RingProps {
 const SIZE: f64 = 500.0;
 const RADIUS: f64 = 180.0;
 const NODE_R: f64 = 38.0;
+const TIMER_R: f64 = 45.0;
 
 /// Position of the `index`-th of `count` nodes, the first at the top, clockwise.
 fn place(index: usize, count: usize) -> (f64, f64) {
@@ -60,18 +61,45 @@ pub fn Ring(props: &RingProps) -> Html {
             </circle>
         })
     });
+    // Faint links between every pair, for small clusters: where messages can travel.
+    let links = if count <= 12 {
+        let mut lines = Vec::new();
+        for i in 0..count {
+            for j in i + 1..count {
+                let (a, b) = (place(i, count), place(j, count));
+                lines.push(html! { <line class="link" x1={format!("{:.1}", a.0)} y1={format!("{:.1}", a.1)} x2={format!("{:.1}", b.0)} y2={format!("{:.1}", b.1)} /> });
+            }
+        }
+        lines
+    } else {
+        Vec::new()
+    };
     html! {
         <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="Cluster: nodes on a ring with messages in flight">
+            { for links }
             { for frame.nodes.iter().enumerate().map(|(i, n)| {
                 let (x, y) = place(i, count);
                 let id = n.id;
                 let onclick = props.on_select.reform(move |_| id);
                 let selected = props.selected == Some(id);
+                let down = n.status == quorate_view::NodeStatus::Down;
+                // Inside the circle the role (or "down"); below it the summary line, when there is a role.
+                let sub = if down { "down".to_string() } else { n.role.clone().unwrap_or_else(|| n.summary.clone()) };
+                let below = if down || n.role.is_some() { n.summary.clone() } else { String::new() };
                 html! {
-                    <g class={classes!("node", status_class(n.status), selected.then_some("selected"))} data-node={id.to_string()} {onclick}>
+                    <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"))} data-node={id.to_string()} {onclick}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
+                        if let Some(t) = &n.timer {
+                            // The countdown: an arc that shrinks clockwise from the top as the timer runs out.
+                            <circle class="timer" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={TIMER_R.to_string()}
+                                pathLength="100" stroke-dasharray={format!("{:.1} 100", f64::from(t.remaining) * 100.0)}
+                                transform={format!("rotate(-90 {x:.1} {y:.1})")}>
+                                <title>{ format!("{}: {:.0} ms left", t.label, t.remaining_ms) }</title>
+                            </circle>
+                        }
                         <text x={format!("{x:.1}")} y={format!("{:.1}", y - 4.0)} class="name">{ format!("n{id}") }</text>
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ n.summary.split(',').next().unwrap_or("") }</text>
+                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ sub }</text>
+                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + NODE_R + 24.0)} class="below">{ below }</text>
                     </g>
                 }
             }) }

@@ -1,13 +1,23 @@
-//! Run setup in the URL fragment: `#seed=42&nodes=3`. A link reproduces the run.
+//! Run setup in the URL fragment: `#engine=raft&seed=42&nodes=5`. A link reproduces the run.
 
-use quorate_view::RunSetup;
+use quorate_view::{EngineKind, RunSetup};
 
-pub const DEFAULT_NODES: u32 = 3;
+/// Largest cluster the page offers.
+pub const MAX_NODES: u32 = 64;
 
-/// Reads `seed` and `nodes` from a fragment; unknown keys are ignored, bad values are reported.
-pub fn parse_fragment(fragment: &str) -> Result<(Option<u64>, u32), String> {
+/// What a fragment asks for; `seed` is `None` when the link carries none (a fresh one is drawn).
+#[derive(Debug, PartialEq)]
+pub struct Wanted {
+    pub engine: EngineKind,
+    pub seed: Option<u64>,
+    pub nodes: u32,
+}
+
+/// Reads `engine`, `seed` and `nodes`; unknown keys are ignored, bad values are reported by name.
+pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
+    let mut engine = EngineKind::default();
     let mut seed = None;
-    let mut nodes = DEFAULT_NODES;
+    let mut nodes = None;
     for pair in fragment
         .trim_start_matches('#')
         .split('&')
@@ -15,33 +25,67 @@ pub fn parse_fragment(fragment: &str) -> Result<(Option<u64>, u32), String> {
     {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
+            "engine" => {
+                engine = EngineKind::parse(value).ok_or_else(|| {
+                    format!(
+                        "engine in the URL must be raft, gossip or demo, got `{}`",
+                        shorten(value)
+                    )
+                })?
+            }
             "seed" => {
                 seed = Some(value.parse().map_err(|_| {
-                    format!("seed in the URL must be a whole number, got `{value}`")
+                    format!(
+                        "seed in the URL must be a whole number, got `{}`",
+                        shorten(value)
+                    )
                 })?)
             }
             "nodes" => {
-                nodes = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or_else(|| {
-                        format!("nodes in the URL must be from 1 to 64, got `{value}`")
-                    })?
+                nodes = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=MAX_NODES).contains(n))
+                        .ok_or_else(|| {
+                            format!(
+                                "nodes in the URL must be from 1 to {MAX_NODES}, got `{}`",
+                                shorten(value)
+                            )
+                        })?,
+                )
             }
             _ => {}
         }
     }
-    Ok((seed, nodes))
+    Ok(Wanted {
+        engine,
+        seed,
+        nodes: nodes.unwrap_or_else(|| engine.default_nodes()),
+    })
+}
+
+/// Quotes at most 40 characters of a bad value back to the user.
+fn shorten(value: &str) -> String {
+    let mut s: String = value.chars().take(40).collect();
+    if value.chars().count() > 40 {
+        s.push('…');
+    }
+    s
 }
 
 pub fn fragment(setup: &RunSetup) -> String {
-    format!("#seed={}&nodes={}", setup.seed, setup.nodes)
+    format!(
+        "#engine={}&seed={}&nodes={}",
+        setup.engine.name(),
+        setup.seed,
+        setup.nodes
+    )
 }
 
 /// A fresh seed from the browser's crypto. Shown in the page and written into the URL.
 pub fn fresh_seed() -> u64 {
-    // 53 bits, so the seed survives a round trip through JavaScript numbers in the URL tooling.
+    // 53 bits, so the seed survives a round trip through JavaScript numbers in tooling around the URL.
     getrandom::u64().map(|s| s >> 11).unwrap_or(1)
 }
 
@@ -51,11 +95,43 @@ mod tests {
 
     #[test]
     fn fragments_round_trip_and_bad_values_are_named() {
-        assert_eq!(parse_fragment("#seed=42&nodes=5"), Ok((Some(42), 5)));
-        assert_eq!(parse_fragment(""), Ok((None, DEFAULT_NODES)));
+        assert_eq!(
+            parse_fragment("#engine=gossip&seed=42&nodes=5"),
+            Ok(Wanted {
+                engine: EngineKind::Gossip,
+                seed: Some(42),
+                nodes: 5
+            })
+        );
+        assert_eq!(
+            parse_fragment(""),
+            Ok(Wanted {
+                engine: EngineKind::Raft,
+                seed: None,
+                nodes: 5
+            })
+        );
         assert!(parse_fragment("#seed=abc").unwrap_err().contains("seed"));
         assert!(parse_fragment("#nodes=0").unwrap_err().contains("nodes"));
-        let setup = RunSetup { seed: 9, nodes: 4 };
-        assert_eq!(parse_fragment(&fragment(&setup)), Ok((Some(9), 4)));
+        assert!(parse_fragment("#engine=<script>")
+            .unwrap_err()
+            .contains("engine"));
+        let setup = RunSetup {
+            engine: EngineKind::Demo,
+            seed: 9,
+            nodes: 4,
+        };
+        let back = parse_fragment(&fragment(&setup)).unwrap();
+        assert_eq!(
+            (back.engine, back.seed, back.nodes),
+            (EngineKind::Demo, Some(9), 4)
+        );
+    }
+
+    #[test]
+    fn long_bad_values_are_shortened() {
+        let long = "x".repeat(500);
+        let message = parse_fragment(&format!("#seed={long}")).unwrap_err();
+        assert!(message.len() < 120, "{message}");
     }
 }

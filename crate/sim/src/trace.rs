@@ -3,7 +3,7 @@
 //! The text form is the UI's event log and the golden-test output. The digest is FNV-1a (64 bit) over
 //! every line and its newline, computed without allocating by formatting straight into the hasher.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use quorate_core::{Engine, NodeId, SimTime};
 use serde::{Deserialize, Serialize};

@@ -29,13 +29,60 @@ pub enum UiCommand {
 /// Everything that fixes a run: with the command log, it reproduces the run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunSetup {
+    pub engine: EngineKind,
     pub seed: u64,
     pub nodes: u32,
+}
+
+/// The protocol a run simulates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineKind {
+    #[default]
+    Raft,
+    Gossip,
+    /// The heartbeat engine that exercises the simulator.
+    Demo,
+}
+
+impl EngineKind {
+    pub const ALL: [EngineKind; 3] = [EngineKind::Raft, EngineKind::Gossip, EngineKind::Demo];
+
+    /// The name used in URLs and scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Raft => "raft",
+            EngineKind::Gossip => "gossip",
+            EngineKind::Demo => "demo",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<EngineKind> {
+        EngineKind::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// What the UI calls it.
+    pub fn title(self) -> &'static str {
+        match self {
+            EngineKind::Raft => "Raft",
+            EngineKind::Gossip => "Gossip (SWIM + Lifeguard)",
+            EngineKind::Demo => "Heartbeat demo",
+        }
+    }
+
+    /// Default and largest cluster sizes the page offers.
+    pub fn default_nodes(self) -> u32 {
+        match self {
+            EngineKind::Raft => 5,
+            EngineKind::Gossip => 8,
+            EngineKind::Demo => 3,
+        }
+    }
 }
 
 /// From the orchestrator to the UI: one picture of the world.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
+    pub engine: EngineKind,
     pub seed: u64,
     /// Simulated time, microseconds.
     pub time_us: u64,
@@ -67,10 +114,24 @@ pub enum NodeStatus {
 pub struct NodeView {
     pub id: u32,
     pub status: NodeStatus,
-    /// One short line under the node (e.g. "beats 12").
+    /// The node's role in its protocol ("leader", "follower", "candidate"...), if it has one.
+    pub role: Option<String>,
+    /// One short line under the node (e.g. "term 3").
     pub summary: String,
+    /// A countdown to draw as a shrinking arc (the election timer, a suspicion timeout).
+    pub timer: Option<TimerView>,
     /// Label/value pairs for the detail panel.
     pub details: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimerView {
+    /// What runs out ("election timeout").
+    pub label: String,
+    /// Fraction of the longest possible span still left, 0..=1.
+    pub remaining: f32,
+    /// Simulated milliseconds left.
+    pub remaining_ms: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +140,8 @@ pub struct MessageView {
     pub to: u32,
     /// 0 at the sender, 1 at the receiver; `None` while held.
     pub progress: Option<f32>,
+    /// The message type, for colour ("MsgApp", "ping"...): the first word of `label`.
+    pub kind: String,
     pub label: String,
 }
 

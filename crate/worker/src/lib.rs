@@ -3,9 +3,10 @@
 //! The orchestrator worker owns the world (DESIGN.md, "Hosting in the browser"): it is the only thing that
 //! orders events. The UI sends it commands and gets frames back; see [`session`] for what a command does.
 
+pub mod present;
 pub mod session;
 
-use quorate_view::{Frame, RunSetup, UiCommand};
+use quorate_view::{EngineKind, Frame, RunSetup, UiCommand};
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
 pub use session::Session;
@@ -23,7 +24,11 @@ impl Worker for Orchestrator {
     fn create(_scope: &WorkerScope<Self>) -> Self {
         // A placeholder run until the UI sends `Start` with its seed.
         Orchestrator {
-            session: Session::new(RunSetup { seed: 0, nodes: 3 }),
+            session: Session::new(RunSetup {
+                engine: EngineKind::Demo,
+                seed: 0,
+                nodes: 1,
+            }),
         }
     }
 

@@ -3,19 +3,24 @@
 //! Pure and synchronous, so it is tested natively; the worker in `lib.rs` only wires it to messages.
 
 use quorate_core::{Duration, NodeId, SimTime};
-use quorate_demo::{Config, Heartbeat};
-use quorate_sim::{node_ids, Latency, LinkParams, NodeState, World, WorldCommand, WorldConfig};
-use quorate_view::{Frame, MessageView, NodeStatus, NodeView, RunSetup, UiCommand, MAX_LOG_LINES};
+use quorate_sim::{node_ids, NodeState, World, WorldCommand, WorldConfig};
+use quorate_view::{
+    EngineKind, Frame, MessageView, NodeStatus, RunSetup, UiCommand, MAX_LOG_LINES,
+};
+
+use crate::present::Present;
 
 /// Most wall time one `Advance` may cover: after a hidden tab comes back, the run resumes rather than
 /// jumping ahead by minutes.
 const MAX_WALL_STEP_MS: f64 = 100.0;
 /// Most events one `Advance` may process, so a frame always comes back quickly at high speed.
 const MAX_EVENTS_PER_ADVANCE: u64 = 200_000;
-pub const DEFAULT_SPEED: f64 = 0.25;
+/// Largest cluster the page hosts.
+pub const MAX_NODES: u32 = 64;
 
-pub struct Session {
-    world: World<Heartbeat>,
+/// One run of one engine.
+pub struct Run<E: Present> {
+    world: World<E>,
     setup: RunSetup,
     speed: f64,
     log: Vec<String>,
@@ -23,91 +28,94 @@ pub struct Session {
     error: Option<String>,
 }
 
+/// What the session needs of a run, whatever its engine.
+trait Runner {
+    fn handle(&mut self, command: UiCommand) -> Frame;
+    fn digest(&self) -> String;
+    fn now(&self) -> SimTime;
+    fn events(&self) -> u64;
+}
+
+/// The orchestrator's run, of whichever engine the UI asked for.
+pub struct Session {
+    run: Box<dyn Runner>,
+}
+
 impl Session {
-    /// The demo world: heartbeats slow enough to watch at a quarter of real time.
     pub fn new(setup: RunSetup) -> Session {
-        let nodes = setup.nodes.clamp(1, 64);
+        let run: Box<dyn Runner> = match setup.engine {
+            EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup)),
+            EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup)),
+            EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup)),
+        };
+        Session { run }
+    }
+
+    /// Applies one UI command and returns the frame to send back. `Start` replaces the run.
+    pub fn handle(&mut self, command: UiCommand) -> Frame {
+        if let UiCommand::Start(setup) = command {
+            *self = Session::new(setup);
+            return self.run.handle(UiCommand::Refresh);
+        }
+        self.run.handle(command)
+    }
+
+    pub fn digest(&self) -> String {
+        self.run.digest()
+    }
+    pub fn now(&self) -> SimTime {
+        self.run.now()
+    }
+    pub fn events(&self) -> u64 {
+        self.run.events()
+    }
+}
+
+impl<E: Present> Run<E> {
+    pub fn new(setup: RunSetup) -> Run<E> {
+        let nodes = setup.nodes.clamp(1, MAX_NODES);
         let ids = node_ids(nodes);
-        let link = LinkParams {
-            latency: Latency::Uniform {
-                min: Duration::from_millis(40),
-                max: Duration::from_millis(90),
-            },
-            ..LinkParams::default()
-        };
-        let config = Config {
-            peers: ids.clone(),
-            interval: Duration::from_millis(500),
-        };
+        let (engine, network) = E::setup(&ids);
         let world = World::new(WorldConfig {
             seed: setup.seed,
             nodes: ids,
-            engine: config,
-            network: link,
+            engine,
+            network,
         });
-        let mut session = Session {
+        let mut run = Run {
             world,
             setup: RunSetup { nodes, ..setup },
-            speed: DEFAULT_SPEED,
+            speed: E::SPEED,
             log: Vec::new(),
             log_skipped: 0,
             error: None,
         };
-        session.collect_log();
-        session
+        run.collect_log();
+        run
     }
 
-    pub fn world(&self) -> &World<Heartbeat> {
-        &self.world
-    }
-
-    pub fn setup(&self) -> &RunSetup {
-        &self.setup
-    }
-
-    /// Applies one UI command and returns the frame to send back.
-    pub fn handle(&mut self, command: UiCommand) -> Frame {
-        match command {
-            UiCommand::Start(setup) => *self = Session::new(setup),
-            UiCommand::Advance { wall_ms } => {
-                let wall_ms = if wall_ms.is_finite() {
-                    wall_ms.clamp(0.0, MAX_WALL_STEP_MS)
-                } else {
-                    0.0
-                };
-                let sim_us = (wall_ms * 1_000.0 * self.speed).round() as u64;
-                let target = self.world.now() + Duration::from_micros(sim_us);
-                let budget = self.world.events() + MAX_EVENTS_PER_ADVANCE;
-                while self.world.next_event_time().is_some_and(|t| t <= target)
-                    && self.world.events() < budget
-                {
-                    self.world.step();
-                }
-                if self.world.events() < budget {
-                    self.world.run_until(target);
-                }
-            }
-            UiCommand::Step => {
-                self.world.step();
-            }
-            UiCommand::SetSpeed(speed) => {
-                if speed.is_finite() && speed > 0.0 {
-                    self.speed = speed.min(1_000.0);
-                } else {
-                    self.error = Some(format!("speed must be a positive number, got {speed}"));
-                }
-            }
-            UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
-            UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
-            UiCommand::Refresh => {}
-        }
-        self.collect_log();
-        self.frame()
-    }
-
-    fn apply(&mut self, command: WorldCommand<quorate_demo::Command>) {
+    fn apply(&mut self, command: WorldCommand<E::Command>) {
         if let Err(e) = self.world.apply(command) {
             self.error = Some(e.to_string());
+        }
+    }
+
+    fn advance(&mut self, wall_ms: f64) {
+        let wall_ms = if wall_ms.is_finite() {
+            wall_ms.clamp(0.0, MAX_WALL_STEP_MS)
+        } else {
+            0.0
+        };
+        let sim_us = (wall_ms * 1_000.0 * self.speed).round() as u64;
+        let target = self.world.now() + Duration::from_micros(sim_us);
+        let budget = self.world.events() + MAX_EVENTS_PER_ADVANCE;
+        while self.world.next_event_time().is_some_and(|t| t <= target)
+            && self.world.events() < budget
+        {
+            self.world.step();
+        }
+        if self.world.events() < budget {
+            self.world.run_until(target);
         }
     }
 
@@ -124,6 +132,7 @@ impl Session {
 
     fn frame(&mut self) -> Frame {
         let now = self.world.now();
+        let config = self.world.engine_config().clone();
         let nodes = self
             .world
             .node_ids()
@@ -133,43 +142,44 @@ impl Session {
                     Some(NodeState::Paused) => NodeStatus::Paused,
                     Some(NodeState::Down) => NodeStatus::Down,
                 };
-                let (summary, details) = match self.world.status(id) {
-                    Some(s) => (
-                        format!("beats {}", s.beats),
-                        s.heard
-                            .iter()
-                            .map(|(peer, n)| (format!("heard from {peer}"), n.to_string()))
-                            .collect(),
-                    ),
-                    None => (
-                        format!(
-                            "down, durable beats {}",
-                            self.world.durable(id).copied().unwrap_or(0)
-                        ),
-                        Vec::new(),
-                    ),
+                let mut view = match self.world.engine(id) {
+                    Some(engine) => E::present(&quorate_core::Engine::status(engine), &config, now),
+                    None => quorate_view::NodeView {
+                        id: id.0,
+                        status,
+                        role: None,
+                        summary: self
+                            .world
+                            .durable(id)
+                            .map(E::present_down)
+                            .unwrap_or_default(),
+                        timer: None,
+                        details: Vec::new(),
+                    },
                 };
-                NodeView {
-                    id: id.0,
-                    status,
-                    summary,
-                    details,
-                }
+                view.id = id.0;
+                view.status = status;
+                view
             })
             .collect();
         let messages = self
             .world
             .in_flight()
-            .map(|m| MessageView {
-                from: m.from.0,
-                to: m.to.0,
-                progress: m
-                    .arrives_at
-                    .map(|arrives| progress(m.sent_at, now, arrives)),
-                label: m.msg.to_string(),
+            .map(|m| {
+                let label = m.msg.to_string();
+                MessageView {
+                    from: m.from.0,
+                    to: m.to.0,
+                    progress: m
+                        .arrives_at
+                        .map(|arrives| progress(m.sent_at, now, arrives)),
+                    kind: label.split_whitespace().next().unwrap_or("").to_string(),
+                    label,
+                }
             })
             .collect();
         Frame {
+            engine: self.setup.engine,
             seed: self.setup.seed,
             time_us: now.as_micros(),
             events: self.world.events(),
@@ -181,6 +191,39 @@ impl Session {
             log_skipped: std::mem::take(&mut self.log_skipped),
             error: self.error.take(),
         }
+    }
+}
+
+impl<E: Present> Runner for Run<E> {
+    fn handle(&mut self, command: UiCommand) -> Frame {
+        match command {
+            // Handled by the session, which replaces the run.
+            UiCommand::Start(_) | UiCommand::Refresh => {}
+            UiCommand::Advance { wall_ms } => self.advance(wall_ms),
+            UiCommand::Step => {
+                self.world.step();
+            }
+            UiCommand::SetSpeed(speed) => {
+                if speed.is_finite() && speed > 0.0 {
+                    self.speed = speed.min(1_000.0);
+                } else {
+                    self.error = Some(format!("speed must be a positive number, got {speed}"));
+                }
+            }
+            UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
+            UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
+        }
+        self.collect_log();
+        self.frame()
+    }
+    fn digest(&self) -> String {
+        self.world.digest().to_string()
+    }
+    fn now(&self) -> SimTime {
+        self.world.now()
+    }
+    fn events(&self) -> u64 {
+        self.world.events()
     }
 }
 
@@ -196,13 +239,26 @@ fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
 mod tests {
     use super::*;
 
-    fn session() -> Session {
-        Session::new(RunSetup { seed: 5, nodes: 3 })
+    fn session(engine: EngineKind, nodes: u32) -> Session {
+        Session::new(RunSetup {
+            engine,
+            seed: 5,
+            nodes,
+        })
+    }
+
+    /// Advances `sim_ms` of simulated time through 16 ms display frames.
+    fn play(s: &mut Session, frames: u32) -> Frame {
+        let mut last = s.handle(UiCommand::Refresh);
+        for _ in 0..frames {
+            last = s.handle(UiCommand::Advance { wall_ms: 16.0 });
+        }
+        last
     }
 
     #[test]
     fn advancing_moves_time_by_speed_times_wall_time() {
-        let mut s = session();
+        let mut s = session(EngineKind::Demo, 3);
         let f = s.handle(UiCommand::Advance { wall_ms: 40.0 });
         assert_eq!(f.time_us, 10_000, "40 ms of wall time at 0.25x");
         assert_eq!(f.nodes.len(), 3);
@@ -211,8 +267,38 @@ mod tests {
     }
 
     #[test]
+    fn five_raft_nodes_elect_a_leader_within_three_seconds_of_wall_time() {
+        let mut s = session(EngineKind::Raft, 5);
+        // 3 s of display frames at the default 0.15x is 450 ms of simulated time: past the longest timeout.
+        let f = play(&mut s, 190);
+        let leaders: Vec<_> = f
+            .nodes
+            .iter()
+            .filter(|n| n.role.as_deref() == Some("leader"))
+            .collect();
+        assert_eq!(leaders.len(), 1, "{:?}", f.nodes);
+        assert!(f
+            .nodes
+            .iter()
+            .filter(|n| n.role.as_deref() == Some("follower"))
+            .all(|n| n.timer.is_some()));
+    }
+
+    #[test]
+    fn gossip_runs_in_the_page() {
+        let mut s = session(EngineKind::Gossip, 8);
+        let f = play(&mut s, 200);
+        assert_eq!(f.nodes.len(), 8);
+        assert!(
+            f.nodes.iter().all(|n| n.summary.starts_with("8 alive")),
+            "{:?}",
+            f.nodes[0]
+        );
+    }
+
+    #[test]
     fn kill_is_shown_and_bad_commands_are_reported_not_fatal() {
-        let mut s = session();
+        let mut s = session(EngineKind::Demo, 3);
         let f = s.handle(UiCommand::Kill(2));
         assert_eq!(f.node(2).unwrap().status, NodeStatus::Down);
         let f = s.handle(UiCommand::Kill(2));
@@ -227,7 +313,7 @@ mod tests {
 
     #[test]
     fn huge_or_bogus_wall_steps_are_bounded() {
-        let mut s = session();
+        let mut s = session(EngineKind::Demo, 3);
         let f = s.handle(UiCommand::Advance { wall_ms: 1e12 });
         assert_eq!(f.time_us, 25_000);
         let f = s.handle(UiCommand::Advance {
@@ -238,9 +324,9 @@ mod tests {
 
     #[test]
     fn step_processes_one_event() {
-        let mut s = session();
-        let before = s.world().events();
-        let f = s.handle(UiCommand::Step);
-        assert_eq!(f.events, before + 1);
+        let mut s = session(EngineKind::Raft, 3);
+        let before = s.events();
+        s.handle(UiCommand::Step);
+        assert_eq!(s.events(), before + 1);
     }
 }

@@ -1,0 +1,198 @@
+//! How each engine is shown: its visual defaults and how a status becomes a `NodeView`.
+//!
+//! This is the one place that names protocol types on the hosting side; the UI sees only `quorate-view`.
+
+use quorate_core::{Duration, NodeId, Scripted, SimTime};
+use quorate_sim::{Latency, LinkParams};
+use quorate_view::{NodeView, TimerView};
+
+/// An engine the browser can host.
+pub trait Present: Scripted {
+    /// Simulated seconds per wall second when a run starts: slow enough to follow the messages.
+    const SPEED: f64;
+
+    /// The engine config and default link for a fresh run in the page.
+    fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams);
+
+    /// Role, summary line, countdown and details of an up node.
+    fn present(status: &Self::Status, config: &Self::Config, now: SimTime) -> NodeView;
+
+    /// The summary line of a down node, from what it persisted.
+    fn present_down(durable: &Self::Durable) -> String;
+}
+
+fn link(min_ms: u64, max_ms: u64) -> LinkParams {
+    LinkParams {
+        latency: Latency::Uniform {
+            min: Duration::from_millis(min_ms),
+            max: Duration::from_millis(max_ms),
+        },
+        ..LinkParams::default()
+    }
+}
+
+fn blank(id: NodeId) -> NodeView {
+    NodeView {
+        id: id.0,
+        status: quorate_view::NodeStatus::Up,
+        role: None,
+        summary: String::new(),
+        timer: None,
+        details: Vec::new(),
+    }
+}
+
+fn countdown(label: &str, deadline: SimTime, now: SimTime, span: Duration) -> TimerView {
+    let left = deadline.since(now);
+    let remaining = if span.as_micros() == 0 {
+        0.0
+    } else {
+        (left.as_micros() as f64 / span.as_micros() as f64).min(1.0)
+    };
+    TimerView {
+        label: label.to_string(),
+        remaining: remaining as f32,
+        remaining_ms: left.as_millis_f64(),
+    }
+}
+
+impl Present for quorate_demo::Heartbeat {
+    const SPEED: f64 = 0.25;
+
+    fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams) {
+        (
+            quorate_demo::Config {
+                peers: nodes.to_vec(),
+                interval: Duration::from_millis(500),
+            },
+            link(40, 90),
+        )
+    }
+
+    fn present(s: &quorate_demo::Status, _: &quorate_demo::Config, _: SimTime) -> NodeView {
+        NodeView {
+            summary: format!("beats {}", s.beats),
+            details: s
+                .heard
+                .iter()
+                .map(|(peer, n)| (format!("heard from {peer}"), n.to_string()))
+                .collect(),
+            ..blank(NodeId(0))
+        }
+    }
+
+    fn present_down(durable: &u64) -> String {
+        format!("down, durable beats {durable}")
+    }
+}
+
+impl Present for quorate_raft::Raft {
+    /// Election timeouts of 150–300 ms take 1–2 s to watch; a 10–25 ms message crosses in about 0.1 s.
+    const SPEED: f64 = 0.15;
+
+    fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams) {
+        (
+            quorate_raft::Config::new(nodes.iter().copied()),
+            link(10, 25),
+        )
+    }
+
+    fn present(s: &quorate_raft::Status, config: &quorate_raft::Config, now: SimTime) -> NodeView {
+        use quorate_raft::RoleKind;
+        let role = match s.role {
+            RoleKind::Follower => "follower",
+            RoleKind::PreCandidate => "pre-candidate",
+            RoleKind::Candidate => "candidate",
+            RoleKind::Leader => "leader",
+        };
+        let last = s.log.last().map_or(s.snapshot_index, |e| e.index);
+        let mut details = vec![
+            ("role".to_string(), role.to_string()),
+            ("term".to_string(), s.term.to_string()),
+            (
+                "voted for".to_string(),
+                s.vote.map_or("—".to_string(), |v| v.to_string()),
+            ),
+            (
+                "leader".to_string(),
+                s.leader.map_or("—".to_string(), |v| v.to_string()),
+            ),
+            ("last index".to_string(), last.to_string()),
+            ("commit".to_string(), s.commit.to_string()),
+            ("applied".to_string(), s.applied.to_string()),
+        ];
+        for p in &s.progress {
+            details.push((
+                format!("{} match/next", p.id),
+                format!("{}/{} {:?}", p.matched, p.next, p.state),
+            ));
+        }
+        let timer = (s.role != RoleKind::Leader)
+            .then_some(s.election_deadline)
+            .flatten()
+            .map(|d| countdown("election timeout", d, now, config.election_timeout_max));
+        NodeView {
+            role: Some(role.to_string()),
+            summary: format!("term {} · commit {}", s.term, s.commit),
+            timer,
+            details,
+            ..blank(s.id)
+        }
+    }
+
+    fn present_down(d: &quorate_raft::Durable) -> String {
+        format!("down · term {} kept", d.term)
+    }
+}
+
+impl Present for quorate_gossip::Gossip {
+    /// A probe period of 1 s takes 2 s to watch.
+    const SPEED: f64 = 0.5;
+
+    fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams) {
+        (quorate_gossip::Config::lan(nodes.to_vec()), link(20, 60))
+    }
+
+    fn present(s: &quorate_gossip::Status, _: &quorate_gossip::Config, now: SimTime) -> NodeView {
+        use quorate_gossip::State;
+        let count = |state: State| s.members.iter().filter(|m| m.state == state).count();
+        let (alive, suspect, dead) = (
+            count(State::Alive),
+            count(State::Suspect),
+            count(State::Dead) + count(State::Left),
+        );
+        let mut details = vec![
+            ("incarnation".to_string(), s.incarnation.to_string()),
+            (
+                "local health".to_string(),
+                format!("{}/{}", s.health, s.health_max.saturating_sub(1)),
+            ),
+            ("probe period".to_string(), s.probe_period.to_string()),
+            ("rumors".to_string(), s.rumors.len().to_string()),
+        ];
+        for m in &s.members {
+            details.push((
+                m.node.to_string(),
+                format!("{:?} inc {}", m.state, m.incarnation).to_lowercase(),
+            ));
+        }
+        let timer = s
+            .suspicions
+            .iter()
+            .min_by_key(|v| v.deadline)
+            .map(|v| countdown(&format!("suspicion of {}", v.node), v.deadline, now, v.max));
+        let role = if suspect > 0 { "suspecting" } else { "alive" };
+        NodeView {
+            role: Some(role.to_string()),
+            summary: format!("{alive} alive · {suspect} suspect · {dead} dead"),
+            timer,
+            details,
+            ..blank(s.node)
+        }
+    }
+
+    fn present_down(d: &quorate_gossip::Durable) -> String {
+        let _ = d;
+        "down".to_string()
+    }
+}
