@@ -3,6 +3,7 @@
 //! - [`store`]: the state machine itself, a pure data structure (revisions, txn, leases, watch history);
 //! - [`types`]: requests, responses, compares and watch events (etcd's v3 vocabulary);
 
+pub mod consul;
 pub mod store;
 pub mod types;
 
@@ -12,7 +13,7 @@ pub use types::{
     Response, Revision, Target, Txn, WatchEvent,
 };
 pub mod node;
-pub use node::{Command, Error, Event, KvConfig, KvNode, LeaseStatus, Status, Timer};
+pub use node::{Command, Error, Event, Expiry, KvConfig, KvNode, LeaseStatus, Status, Timer};
 pub mod model;
 pub mod script;
 pub use model::{KvRegisters, RegInput, RegOp, RegOutput};

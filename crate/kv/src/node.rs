@@ -26,6 +26,7 @@ use quorate_core::{
 use quorate_raft::{self as raft, Raft, RoleKind, Session};
 use serde::{Deserialize, Serialize};
 
+use crate::consul::{ConsulRequest, ConsulResponse, SessionId};
 use crate::store::Store;
 use crate::types::{
     KeyRange, KeyValue, KvError, LeaseId, Reply, Request, Response, Revision, WatchEvent,
@@ -90,9 +91,9 @@ pub enum Event {
         id: u64,
         events: Vec<WatchEvent>,
     },
-    /// The leader found lease `id` past its deadline and proposed its revocation.
-    LeaseExpired {
-        id: LeaseId,
+    /// The leader found a lease or a session past its deadline and proposed its end.
+    Expired {
+        what: Expiry,
     },
 }
 
@@ -124,7 +125,26 @@ struct Envelope {
     origin: u32,
     /// Unique per node life: the node's pending-write key.
     nonce: u64,
+    /// When the proposing node took the request (µs of its clock): Consul's lock-delay reads it.
+    at: u64,
     req: Request,
+}
+
+/// Something the leader expires on its own clock: an etcd lease or a Consul session with a TTL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Expiry {
+    Lease(LeaseId),
+    Session(SessionId),
+}
+
+impl Expiry {
+    /// The log entry that ends it.
+    fn revoke(self) -> Request {
+        match self {
+            Expiry::Lease(id) => Request::LeaseRevoke { id },
+            Expiry::Session(id) => Request::Consul(ConsulRequest::SessionDestroy { id }),
+        }
+    }
 }
 
 /// A lease as the UI shows it.
@@ -166,9 +186,9 @@ pub struct KvNode {
     next_id: u64,
     watchers: BTreeMap<u64, Watcher>,
     /// Leader only: each lease's deadline on this leader's clock. Empty on other roles.
-    deadlines: BTreeMap<LeaseId, SimTime>,
-    /// Leader only: leases whose revocation was proposed, with when to propose again if still alive.
-    revoking: BTreeMap<LeaseId, SimTime>,
+    deadlines: BTreeMap<Expiry, SimTime>,
+    /// Leader only: leases and sessions whose end was proposed, with when to propose again if still alive.
+    revoking: BTreeMap<Expiry, SimTime>,
     lease_epoch: u64,
     /// The leader as far as this node knows (from Raft's role events).
     leader: Option<NodeId>,
@@ -267,10 +287,16 @@ impl KvNode {
                 // etcd's Promote: every lease gets its TTL plus an election timeout on the new leader's clock.
                 let extend =
                     Duration::from_millis(self.cfg.raft.election_timeout_max.as_micros() / 1000);
-                self.deadlines = self
+                // Consul sessions with a TTL get the same treatment.
+                let leases = self.store.leases().map(|l| (Expiry::Lease(l.id), l.ttl_ms));
+                let sessions = self
                     .store
-                    .leases()
-                    .map(|l| (l.id, now + Duration::from_millis(l.ttl_ms) + extend))
+                    .consul()
+                    .sessions()
+                    .filter_map(|s| s.ttl_ms.map(|t| (Expiry::Session(s.id), t)));
+                self.deadlines = leases
+                    .chain(sessions)
+                    .map(|(e, ttl)| (e, now + Duration::from_millis(ttl) + extend))
                     .collect();
                 self.revoking.clear();
                 self.lease_epoch += 1;
@@ -318,8 +344,10 @@ impl KvNode {
             session.and_then(|s| self.store.session_reply(s.client, s.seq).cloned())
         } else {
             let reply = match session {
-                Some(s) => self.store.apply_in_session(s.client, s.seq, &env.req),
-                None => self.store.apply(&env.req),
+                Some(s) => self
+                    .store
+                    .apply_in_session(s.client, s.seq, &env.req, env.at),
+                None => self.store.apply_at(&env.req, env.at),
             };
             self.after_apply(now, &env.req, &reply, out);
             Some(reply)
@@ -345,11 +373,24 @@ impl KvNode {
             match (req, &reply.result) {
                 (Request::LeaseGrant { .. }, Ok(Response::LeaseGrant { id, ttl_ms })) => {
                     self.deadlines
-                        .insert(*id, now + Duration::from_millis(*ttl_ms));
+                        .insert(Expiry::Lease(*id), now + Duration::from_millis(*ttl_ms));
                 }
                 (Request::LeaseRevoke { id }, _) => {
-                    self.deadlines.remove(id);
-                    self.revoking.remove(id);
+                    self.deadlines.remove(&Expiry::Lease(*id));
+                    self.revoking.remove(&Expiry::Lease(*id));
+                }
+                (
+                    Request::Consul(ConsulRequest::SessionCreate {
+                        ttl_ms: Some(ttl), ..
+                    }),
+                    Ok(Response::Consul(ConsulResponse::Session { id })),
+                ) => {
+                    self.deadlines
+                        .insert(Expiry::Session(*id), now + Duration::from_millis(*ttl));
+                }
+                (Request::Consul(ConsulRequest::SessionDestroy { id }), _) => {
+                    self.deadlines.remove(&Expiry::Session(*id));
+                    self.revoking.remove(&Expiry::Session(*id));
                 }
                 _ => {}
             }
@@ -381,7 +422,7 @@ impl KvNode {
         let Some(p) = self.pending_reads.remove(&id) else {
             return;
         };
-        if let Request::LeaseKeepAlive { id: lease } = p.req {
+        if p.req.is_renewal() {
             // Renewal happens on the leader's clock; the read point confirmed it is still the leader.
             if !self.is_leader() {
                 let leader = self.leader.map(|l| l.0);
@@ -389,11 +430,16 @@ impl KvNode {
                 return;
             }
             let reply = self.store.apply(&p.req);
-            if reply.result.is_ok() {
-                if let Some(l) = self.store.lease(lease) {
-                    self.deadlines
-                        .insert(lease, now + Duration::from_millis(l.ttl_ms));
-                }
+            let renewed = match &reply.result {
+                Ok(Response::LeaseKeepAlive { id, ttl_ms }) => Some((Expiry::Lease(*id), *ttl_ms)),
+                Ok(Response::Consul(ConsulResponse::Renewed {
+                    id,
+                    ttl_ms: Some(ttl),
+                })) => Some((Expiry::Session(*id), *ttl)),
+                _ => None,
+            };
+            if let Some((e, ttl)) = renewed {
+                self.deadlines.insert(e, now + Duration::from_millis(ttl));
             }
             out.emit(Event::Reply { tag: p.tag, reply });
             return;
@@ -417,7 +463,7 @@ impl KvNode {
             },
             _ => KvError::NotLeader { leader: None },
         };
-        if req.is_read() || matches!(req, Request::LeaseKeepAlive { .. }) {
+        if req.is_read() || req.is_renewal() {
             let id = self.fresh_id();
             self.pending_reads.insert(id, PendingRead { tag, req });
             if let Err(e) = self.step_raft(now, Input::Command(raft::Command::Read { id }), out) {
@@ -427,7 +473,7 @@ impl KvNode {
             return;
         }
         let nonce = self.fresh_id();
-        let payload = self.encode(nonce, req);
+        let payload = self.encode(nonce, now, req);
         self.pending_writes.insert(nonce, tag);
         if let Err(e) = self.step_raft(
             now,
@@ -439,10 +485,11 @@ impl KvNode {
         }
     }
 
-    fn encode(&self, nonce: u64, req: Request) -> Vec<u8> {
+    fn encode(&self, nonce: u64, now: SimTime, req: Request) -> Vec<u8> {
         let env = Envelope {
             origin: self.id.0,
             nonce,
+            at: now.as_micros(),
             req,
         };
         // Serializing plain data to JSON cannot fail.
@@ -454,7 +501,7 @@ impl KvNode {
         if epoch != self.lease_epoch || !self.is_leader() {
             return;
         }
-        let due: Vec<LeaseId> = self
+        let due: Vec<Expiry> = self
             .deadlines
             .iter()
             .filter(|(id, d)| **d <= now && self.revoking.get(id).is_none_or(|retry| *retry <= now))
@@ -465,7 +512,8 @@ impl KvNode {
             let env = Envelope {
                 origin: 0,
                 nonce,
-                req: Request::LeaseRevoke { id },
+                at: now.as_micros(),
+                req: id.revoke(),
             };
             let payload = serde_json::to_vec(&env).unwrap_or_default();
             if self
@@ -479,7 +527,7 @@ impl KvNode {
                 )
                 .is_ok()
             {
-                out.emit(Event::LeaseExpired { id });
+                out.emit(Event::Expired { what: id });
                 // If the entry is lost with a leadership change the next leader starts its own clock;
                 // if it is lost otherwise, propose again after an election timeout.
                 self.revoking
@@ -565,7 +613,7 @@ impl Engine for KvNode {
                     id: l.id,
                     ttl_ms: l.ttl_ms,
                     keys: l.keys.iter().cloned().collect(),
-                    deadline: self.deadlines.get(&l.id).copied(),
+                    deadline: self.deadlines.get(&Expiry::Lease(l.id)).copied(),
                 })
                 .collect(),
         }
@@ -656,7 +704,12 @@ impl fmt::Display for Event {
                 }
                 Ok(())
             }
-            Event::LeaseExpired { id } => write!(f, "lease {id} expired, revoking"),
+            Event::Expired {
+                what: Expiry::Lease(id),
+            } => write!(f, "lease {id} expired, revoking"),
+            Event::Expired {
+                what: Expiry::Session(id),
+            } => write!(f, "session {id} expired, destroying"),
         }
     }
 }

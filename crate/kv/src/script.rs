@@ -3,6 +3,7 @@
 use quorate_core::{Duration, NodeId, ScriptError, Scripted};
 use quorate_raft::{Raft, Session};
 
+use crate::consul::{Behavior, ConsulRequest, DEFAULT_LOCK_DELAY_MS};
 use crate::node::{Command, KvConfig, KvNode};
 use crate::types::{CmpOp, Compare, KeyRange, Op, Request, Target, Txn};
 
@@ -18,6 +19,12 @@ client n1 cas <key> <old> <new>    txn: if value(key) == old then put key=new
 client n1 lease-grant <ttl>        grant a lease, e.g. lease-grant 5s
 client n1 lease-revoke <id>        revoke a lease and delete its keys
 client n1 keepalive <id>           renew a lease on the leader
+client n1 session-create [ttl=<d>] [behavior=release|delete] [lock-delay=<d>]   Consul session
+client n1 session-destroy <id>     invalidate a Consul session (its locks are released or deleted)
+client n1 session-renew <id>       renew a Consul session's TTL on the leader
+client n1 acquire <key> <value> <session>   Consul lock acquire (true/false)
+client n1 release <key> <session>  Consul lock release
+client n1 consul-get <key>         a Consul entry with its lock index and holder
 client n1 watch <id> <key|prefix/> [<from revision>]   watch a key, or a prefix when it ends in /
 client n1 unwatch <id>             cancel a watch
 client n1 session <client> <seq> <request...>   a request in a client session (a retry applies once)
@@ -118,6 +125,72 @@ fn request(words: &[&str], at: usize) -> Result<Request, ScriptError> {
             let id = number(words, at + 1)?;
             end(2)?;
             Request::LeaseKeepAlive { id }
+        }
+        "session-create" => {
+            let mut ttl_ms = None;
+            let mut behavior = Behavior::Release;
+            let mut lock_delay_ms = DEFAULT_LOCK_DELAY_MS;
+            for (i, w) in words.iter().enumerate().skip(at + 1) {
+                let bad = || {
+                    ScriptError::new(
+                        i,
+                        format!("`{w}` is not ttl=<d>, behavior=release|delete or lock-delay=<d>"),
+                    )
+                };
+                let (k, v) = w.split_once('=').ok_or_else(bad)?;
+                let ms = || {
+                    Duration::parse(v)
+                        .map(|d| d.as_micros() / 1000)
+                        .ok_or_else(bad)
+                };
+                match k {
+                    "ttl" => ttl_ms = Some(ms()?).filter(|t| *t > 0),
+                    "lock-delay" => lock_delay_ms = ms()?,
+                    "behavior" => {
+                        behavior = match v {
+                            "release" => Behavior::Release,
+                            "delete" => Behavior::Delete,
+                            _ => return Err(bad()),
+                        }
+                    }
+                    _ => return Err(bad()),
+                }
+            }
+            Request::Consul(ConsulRequest::SessionCreate {
+                ttl_ms,
+                behavior,
+                lock_delay_ms,
+            })
+        }
+        "session-destroy" => {
+            let id = number(words, at + 1)?;
+            end(2)?;
+            Request::Consul(ConsulRequest::SessionDestroy { id })
+        }
+        "session-renew" => {
+            let id = number(words, at + 1)?;
+            end(2)?;
+            Request::Consul(ConsulRequest::SessionRenew { id })
+        }
+        "acquire" => {
+            let (k, v) = (key(1)?, word(words, at + 2, "a value")?.to_string());
+            let session = number(words, at + 3)?;
+            end(4)?;
+            Request::Consul(ConsulRequest::Acquire {
+                key: k,
+                value: v,
+                session,
+            })
+        }
+        "release" => {
+            let k = key(1)?;
+            let session = number(words, at + 2)?;
+            end(3)?;
+            Request::Consul(ConsulRequest::Release { key: k, session })
+        }
+        "consul-get" => {
+            end(2)?;
+            Request::Consul(ConsulRequest::Get { key: key(1)? })
         }
         other => {
             return Err(ScriptError::new(
@@ -251,6 +324,24 @@ mod tests {
         );
         assert_eq!(KvNode::parse_command(&["put", "k"]).unwrap_err().word, 2);
         assert_eq!(KvNode::parse_command(&["frob"]).unwrap_err().word, 0);
+        assert_eq!(
+            KvNode::parse_command(&["session-create", "ttl=10s", "behavior=delete"]).unwrap(),
+            Command::Request {
+                tag: 0,
+                session: None,
+                req: Request::Consul(ConsulRequest::SessionCreate {
+                    ttl_ms: Some(10_000),
+                    behavior: Behavior::Delete,
+                    lock_delay_ms: DEFAULT_LOCK_DELAY_MS
+                }),
+            }
+        );
+        assert_eq!(
+            KvNode::parse_command(&["session-create", "behavior=maybe"])
+                .unwrap_err()
+                .word,
+            1
+        );
         assert_eq!(
             KvNode::parse_command(&["lease-grant", "0s"])
                 .unwrap_err()

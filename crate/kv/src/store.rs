@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::consul::ConsulState;
 use crate::types::{
     CmpOp, Compare, EventKind, KeyRange, KeyValue, KvError, LeaseId, Op, OpResult, Reply, Request,
     Response, Revision, Target, Txn, WatchEvent,
@@ -43,6 +44,8 @@ pub struct Store {
     /// Per client: the last sequence number applied and its reply, so that a retried request that Raft
     /// reports as a duplicate gets the original answer (thesis §6.3).
     sessions: BTreeMap<u64, (u64, Reply)>,
+    /// Consul's sessions and lock entries, a key space of their own.
+    consul: ConsulState,
 }
 
 impl Default for Store {
@@ -60,7 +63,12 @@ impl Store {
             next_lease: 1,
             events: Vec::new(),
             sessions: BTreeMap::new(),
+            consul: ConsulState::default(),
         }
+    }
+
+    pub fn consul(&self) -> &ConsulState {
+        &self.consul
     }
 
     pub fn revision(&self) -> Revision {
@@ -118,14 +126,19 @@ impl Store {
     }
 
     /// Applies a request made in a client session and remembers its reply for retries.
-    pub fn apply_in_session(&mut self, client: u64, seq: u64, request: &Request) -> Reply {
-        let reply = self.apply(request);
+    pub fn apply_in_session(&mut self, client: u64, seq: u64, request: &Request, at: u64) -> Reply {
+        let reply = self.apply_at(request, at);
         self.sessions.insert(client, (seq, reply.clone()));
         reply
     }
 
     /// Applies one request. A refused request (`Err` in the reply) changed nothing.
     pub fn apply(&mut self, request: &Request) -> Reply {
+        self.apply_at(request, 0)
+    }
+
+    /// Applies one request that was proposed at time `at` (µs; only Consul's lock-delay reads it).
+    pub fn apply_at(&mut self, request: &Request, at: u64) -> Reply {
         let result = match request {
             Request::Op(op) => self
                 .apply_txn(&Txn {
@@ -150,6 +163,7 @@ impl Store {
                 }),
                 None => Err(KvError::LeaseNotFound(*id)),
             },
+            Request::Consul(c) => Ok(Response::Consul(self.consul.apply(c, at))),
         };
         Reply {
             revision: self.revision,
@@ -590,7 +604,7 @@ mod tests {
     #[test]
     fn a_retried_request_gets_the_reply_of_its_first_application() {
         let mut s = Store::new();
-        let first = s.apply_in_session(7, 1, &put("a", "1"));
+        let first = s.apply_in_session(7, 1, &put("a", "1"), 0);
         s.apply(&put("a", "2"));
         assert_eq!(s.session_reply(7, 1), Some(&first));
         assert_eq!(s.session_reply(7, 2), None);

@@ -6,6 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::consul::{ConsulRequest, ConsulResponse};
+
 /// A store revision (etcd's `header.revision`). The store starts at revision 1; each request that
 /// changes something advances it by exactly one.
 pub type Revision = u64;
@@ -135,12 +137,27 @@ pub enum Request {
     LeaseKeepAlive {
         id: LeaseId,
     },
+    /// Consul's sessions and locks ([`crate::consul`]).
+    Consul(ConsulRequest),
 }
 
 impl Request {
     /// Whether the request only reads (served through ReadIndex instead of the log).
     pub fn is_read(&self) -> bool {
-        matches!(self, Request::Op(Op::Range(_)))
+        match self {
+            Request::Op(Op::Range(_)) => true,
+            Request::Consul(c) => c.is_read(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request renews something on the leader's clock (a lease or a Consul session):
+    /// served after a read point confirms leadership, never through the log.
+    pub fn is_renewal(&self) -> bool {
+        matches!(
+            self,
+            Request::LeaseKeepAlive { .. } | Request::Consul(ConsulRequest::SessionRenew { .. })
+        )
     }
 }
 
@@ -171,6 +188,7 @@ pub enum Response {
         id: LeaseId,
         ttl_ms: u64,
     },
+    Consul(ConsulResponse),
 }
 
 /// Why a request was refused. `NotLeader` and `Dropped` come from the node, the others from the store;
@@ -280,6 +298,7 @@ impl fmt::Display for Request {
             Request::LeaseGrant { ttl_ms } => write!(f, "lease grant {ttl_ms}ms"),
             Request::LeaseRevoke { id } => write!(f, "lease revoke {id}"),
             Request::LeaseKeepAlive { id } => write!(f, "lease keepalive {id}"),
+            Request::Consul(c) => write!(f, "{c}"),
         }
     }
 }
@@ -330,6 +349,7 @@ impl fmt::Display for Reply {
             Ok(Response::LeaseKeepAlive { id, ttl_ms }) => {
                 write!(f, "lease {id} renewed ttl={ttl_ms}ms")
             }
+            Ok(Response::Consul(c)) => write!(f, "{c}"),
         }
     }
 }

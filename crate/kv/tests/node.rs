@@ -5,7 +5,9 @@
 
 use quorate_core::{Duration, NodeId};
 use quorate_kv::sweep::Cluster;
-use quorate_kv::{Command, Event, KeyRange, KvError, Op, OpResult, Request, Response, WatchEvent};
+use quorate_kv::{
+    Command, Event, Expiry, KeyRange, KvError, Op, OpResult, Request, Response, WatchEvent,
+};
 use quorate_raft::Session;
 use quorate_sim::{Record, WorldCommand};
 
@@ -154,9 +156,11 @@ fn an_expired_lease_deletes_its_keys_on_every_node() {
     settle(&mut c, 400);
     c.drain_replies(&mut Vec::new());
     assert!(
-        c.events
-            .iter()
-            .any(|(_, n, e)| *n == leader && *e == Event::LeaseExpired { id }),
+        c.events.iter().any(|(_, n, e)| *n == leader
+            && *e
+                == Event::Expired {
+                    what: Expiry::Lease(id)
+                }),
         "the leader decided the expiry"
     );
     for n in c.nodes.clone() {

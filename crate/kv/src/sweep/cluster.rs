@@ -52,7 +52,7 @@ impl Cluster {
                 } => sink.push((rec.time, node, tag, reply)),
                 Record::Emit {
                     node,
-                    event: event @ (Event::Watch { .. } | Event::LeaseExpired { .. }),
+                    event: event @ (Event::Watch { .. } | Event::Expired { .. }),
                 } => self.events.push((rec.time, node, event)),
                 _ => {}
             }
