@@ -95,6 +95,19 @@ test('pause stops time and step advances one event', async () => {
   });
 });
 
+test('the speed slider sets simulated seconds per second', async () => {
+  await page.getByRole('button', { name: 'play' }).click();
+  await page.getByRole('slider', { name: /speed/ }).fill('0');
+  await page.waitForFunction(() => document.querySelector('.speed output').textContent === '1.0×', null, {
+    timeout: 5_000,
+  });
+  const t0 = Number.parseFloat(await page.getByTestId('time').textContent());
+  await page.waitForTimeout(1_000);
+  const t1 = Number.parseFloat(await page.getByTestId('time').textContent());
+  // About one simulated second per wall second (the page is paced by animation frames).
+  assert.ok(t1 - t0 > 0.5 && t1 - t0 < 1.5, `advanced ${t1 - t0} s in 1 s at 1x`);
+});
+
 test('no errors in the console', () => {
   assert.deepEqual(errors, []);
 });
