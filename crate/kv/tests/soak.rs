@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use quorate_check::linearizability::Verdict;
 use quorate_kv::sweep::{soak, SoakConfig};
+use quorate_raft::ReadMode;
 
 fn seeds() -> Vec<u64> {
     if let Some(s) = std::env::var("KV_SOAK_SEED")
@@ -32,6 +33,24 @@ fn every_history_is_linearizable_under_faults_with_read_index_odd_seeds() {
 #[test]
 fn every_history_is_linearizable_under_faults_with_read_index_even_seeds() {
     run(seeds().into_iter().filter(|s| s % 2 == 0).collect());
+}
+
+/// Lease reads (thesis §6.4.1) are safe here because simulated clocks do not drift.
+#[test]
+fn every_history_is_linearizable_under_faults_with_lease_reads() {
+    let cfg = SoakConfig {
+        read_mode: ReadMode::Lease,
+        ..SoakConfig::default()
+    };
+    for seed in 10_001..=10_100 {
+        let r = soak(seed, &cfg);
+        assert_eq!(
+            r.verdict,
+            Verdict::Linearizable,
+            "seed {seed} (lease reads): {}",
+            r.explanation.unwrap_or_default()
+        );
+    }
 }
 
 #[test]
