@@ -513,3 +513,35 @@ fn kv_history_sized(
         },
     )
 }
+
+/// One generated key-value history per key, timed alone: `LIN_KV=<clients>,<ops>,<lossy %>,<seed>`.
+/// Does nothing without it.
+#[test]
+fn kv_probe() {
+    let Ok(spec) = std::env::var("LIN_KV") else {
+        return;
+    };
+    let n: Vec<u64> = spec.split(',').filter_map(|x| x.parse().ok()).collect();
+    let [clients, size, lossy, seed] = n[..] else {
+        panic!("LIN_KV=<clients>,<ops>,<lossy %>,<seed>")
+    };
+    let history = kv_history_sized(seed, size as usize, clients, lossy);
+    for key in 0..10 {
+        let ops: Vec<_> = history
+            .operations()
+            .iter()
+            .filter(|op| op.input.key == key.to_string())
+            .cloned()
+            .collect();
+        let part = History::from_operations(ops).expect("well formed");
+        let start = std::time::Instant::now();
+        let result = check(&Kv, &part);
+        println!(
+            "key {key}: {} ops {:?} in {:?} ({} steps)",
+            part.len(),
+            result.verdict,
+            start.elapsed(),
+            result.steps
+        );
+    }
+}

@@ -71,6 +71,10 @@ impl Model for Kv {
         }
     }
 
+    fn is_read_only(&self, input: &KvInput, _output: &KvOutput) -> bool {
+        input.op == KvOp::Get
+    }
+
     fn partition_key(&self, input: &KvInput) -> String {
         input.key.clone()
     }

@@ -90,6 +90,17 @@ impl Model for Register {
         }
     }
 
+    fn is_read_only(&self, input: &RegisterInput, output: &RegisterOutput) -> bool {
+        matches!(
+            (input, output),
+            (RegisterInput::Read, _)
+                | (
+                    RegisterInput::Cas { .. },
+                    RegisterOutput::Cas { swapped: false }
+                )
+        )
+    }
+
     fn partition_key(&self, _input: &RegisterInput) {}
 
     fn describe_operation(&self, input: &RegisterInput, output: Option<&RegisterOutput>) -> String {

@@ -188,6 +188,15 @@ impl Events {
         events
     }
 
+    /// The first return node left in the list, or `tail` if none is.
+    fn first_return(&self, tail: usize) -> usize {
+        let mut node = self.next[HEAD];
+        while node != tail && self.is_call[node] {
+            node = self.next[node];
+        }
+        node
+    }
+
     fn unlink(&mut self, node: usize) {
         let (p, n) = (self.prev[node], self.next[node]);
         self.next[p] = n;
@@ -247,9 +256,9 @@ pub(crate) fn search<M: Model>(
     };
     let mut memo = Memo::new();
     let mut state = model.init();
-    // The choices made so far: operation and the state before it. Invariant: these operations are
+    // The choices made so far: operation, the state before it, and whether it was forced. Invariant: these operations are
     // exactly the ones set in `done` and `maybe`, and lifted out of `events`, in this order.
-    let mut chosen: Vec<(usize, M::State)> = Vec::new();
+    let mut chosen: Vec<(usize, M::State, bool)> = Vec::new();
     let mut completed_left = completed;
     let mut best: Option<(Vec<usize>, usize, M::State)> = None;
     let mut steps: u64 = 0;
@@ -286,9 +295,18 @@ pub(crate) fn search<M: Model>(
             // (the memo would prune it too; this skips the lookup).
             let pointless = ops[op].ret.is_none() && stepped.as_ref() == Some(&state);
             if let Some(next_state) = stepped.filter(|_| !pointless) {
+                // A completed read-only operation that fits here (a read that sees the current
+                // value) can be placed right now without loss: any linearization from here that
+                // places it later stays one when it is moved here (it is enabled, and it changes no
+                // state anywhere). So it is the only choice tried here, and if it leads nowhere,
+                // nothing does. (An operation that merely changes nothing *here*, like writing the
+                // value already held, may be needed later, so it does not count.)
+                let forced = ops[op]
+                    .output
+                    .is_some_and(|output| model.is_read_only(ops[op].input, output));
                 flip(&mut done, &mut maybe, op);
                 if memo.insert(&done, &maybe, &next_state) {
-                    chosen.push((op, std::mem::replace(&mut state, next_state)));
+                    chosen.push((op, std::mem::replace(&mut state, next_state), forced));
                     events.lift(op);
                     if ops[op].ret.is_some() {
                         completed_left -= 1;
@@ -298,6 +316,10 @@ pub(crate) fn search<M: Model>(
                     continue;
                 }
                 flip(&mut done, &mut maybe, op);
+                if forced {
+                    (node, optional_pass) = (tail, true); // give up this configuration
+                    continue;
+                }
             }
             node = events.next[node];
         } else if !optional_pass {
@@ -310,10 +332,15 @@ pub(crate) fn search<M: Model>(
                 .as_ref()
                 .is_none_or(|(prefix, _, _)| chosen.len() > prefix.len())
             {
-                let prefix = chosen.iter().map(|&(op, _)| op).collect();
-                best = Some((prefix, events.op[node], state.clone()));
+                let prefix = chosen.iter().map(|&(op, _, _)| op).collect();
+                let stuck = if node != tail && !events.is_call[node] {
+                    node
+                } else {
+                    events.first_return(tail)
+                };
+                best = Some((prefix, events.op[stuck], state.clone()));
             }
-            let Some((op, previous)) = chosen.pop() else {
+            let Some((op, previous, forced)) = chosen.pop() else {
                 let (prefix, blocked, state) =
                     best.unwrap_or_else(|| unreachable!("recorded above"));
                 return SearchReport {
@@ -331,8 +358,13 @@ pub(crate) fn search<M: Model>(
             if ops[op].ret.is_some() {
                 completed_left += 1;
             }
-            node = events.next[events.call_node[op]];
-            optional_pass = ops[op].ret.is_none();
+            if forced {
+                // It was the only choice worth trying here: this configuration is done too.
+                (node, optional_pass) = (tail, true);
+            } else {
+                node = events.next[events.call_node[op]];
+                optional_pass = ops[op].ret.is_none();
+            }
         }
     }
 }
