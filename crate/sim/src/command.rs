@@ -47,7 +47,8 @@ pub enum WorldCommand<C> {
         to: Option<NodeId>,
         params: LinkParams,
     },
-    /// Give a node a processing delay per input (zero makes it normal again).
+    /// Give a node a processing delay per received message or client request, handled one after another
+    /// like a backlogged receive queue; its timers still fire on time (zero makes it normal again).
     Slow {
         node: NodeId,
         delay: Duration,

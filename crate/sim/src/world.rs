@@ -55,7 +55,8 @@ struct Slot<E: Engine> {
     paused: bool,
     /// Inputs that arrived while paused, in arrival order.
     deferred: Vec<EventKind<E>>,
-    /// Processing delay per input; zero for a normal node.
+    /// Processing delay per received message or client request (timers are not delayed); zero for a
+    /// normal node.
     slow: Duration,
     /// When a slow node finishes the inputs it has accepted so far.
     busy_until: SimTime,
@@ -608,7 +609,10 @@ impl<E: Engine> World<E> {
             });
             return;
         }
-        if slot.slow > Duration::ZERO && !kind.is_slowed() {
+        // A slow node works through a backlog of received messages and requests; its timers still fire on
+        // time (a process whose receive queue is behind, as Lifeguard's paper models a slow member).
+        let backlogged = !matches!(kind, EventKind::Timer { .. });
+        if slot.slow > Duration::ZERO && backlogged && !kind.is_slowed() {
             let until = slot.busy_until.max(now) + slot.slow;
             slot.busy_until = until;
             let mut kind = kind;

@@ -260,6 +260,8 @@ fn a_slow_node_processes_inputs_late() {
         .unwrap();
     // The first beat left n1 at 0 ms and reached n2's queue at 2 ms; n2 handles it 40 ms later.
     assert_eq!(late.time, SimTime::from_millis(42));
+    // Its own ticks are not delayed: it still beats every 100 ms, at 0, 100, ..., 1000 ms.
+    assert_eq!(w.status(n(2)).unwrap().beats, 11);
 }
 
 #[test]
