@@ -534,6 +534,19 @@ fn kv_probe() {
             .cloned()
             .collect();
         let part = History::from_operations(ops).expect("well formed");
+        // Most operations running at once on this key, and the longest run of appends between gets.
+        let mut events: Vec<(u64, i32)> = Vec::new();
+        for op in part.operations() {
+            events.push((op.call, 1));
+            events.push((op.ret.unwrap_or(u64::MAX), -1));
+        }
+        events.sort();
+        let (mut now, mut most) = (0, 0);
+        for (_, d) in events {
+            now += d;
+            most = most.max(now);
+        }
+        println!("key {key}: at most {most} operations at once");
         let start = std::time::Instant::now();
         let result = check(&Kv, &part);
         println!(
