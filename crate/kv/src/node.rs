@@ -164,6 +164,9 @@ pub struct Status {
     pub revision: Revision,
     pub keys: Vec<KeyValue>,
     pub leases: Vec<LeaseStatus>,
+    /// Consul's lock entries and sessions.
+    pub consul_entries: Vec<crate::consul::Entry>,
+    pub consul_sessions: Vec<crate::consul::Session>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,6 +619,8 @@ impl Engine for KvNode {
                     deadline: self.deadlines.get(&Expiry::Lease(l.id)).copied(),
                 })
                 .collect(),
+            consul_entries: self.store.consul().entries().cloned().collect(),
+            consul_sessions: self.store.consul().sessions().cloned().collect(),
         }
     }
 
