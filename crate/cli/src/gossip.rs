@@ -58,7 +58,7 @@ enum Sweep {
         /// How far behind a slow member's receive queue runs (messages reach it this late; timers are on time).
         #[arg(long, default_value = "6s", value_parser = parse_duration)]
         lag: Duration,
-        /// Use the simulator's slow-node fault (every input, timers included, waits this long) instead.
+        /// Use the simulator's slow-node fault instead: each received message waits this long behind the previous ones (timers fire on time).
         #[arg(long, value_parser = parse_duration)]
         process: Option<Duration>,
     },

@@ -220,7 +220,7 @@ pub enum Slowness {
     /// Every message to the member arrives `min..max` late while its timers fire on time: a member that
     /// processes its receive queue late (the Lifeguard paper's CPU-starved member).
     Inbound { min: Duration, max: Duration },
-    /// The simulator's slow-node fault: every input, timers included, waits `delay` of processing.
+    /// The simulator's slow-node fault: each received message waits `delay` behind the previous ones; timers fire on time.
     /// Inputs stay in arrival order, so an ack that arrived before a probe's deadline is still handled
     /// before the deadline timer: a member slowed this way does not accuse healthy members, and false
     /// deaths stay near zero with or without Lifeguard (see the closing note of issue 5).
