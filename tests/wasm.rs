@@ -4,7 +4,8 @@
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p quorate-tests --target wasm32-unknown-unknown --test wasm`
 #![cfg(target_arch = "wasm32")]
 
-use quorate_sim::TraceMode;
+use quorate_core::SimTime;
+use quorate_sim::{node_ids, TraceMode, World, WorldConfig};
 use quorate_tests::{heartbeat, HEARTBEAT_GOLDEN};
 use wasm_bindgen_test::*;
 
@@ -37,4 +38,33 @@ fn bench_sim_events_per_second() {
             events as f64 / best / 1e6
         );
     }
+}
+
+/// Gossip at scale: simulated seconds per wall second for a LAN cluster (compare `quorate gossip speed`).
+fn gossip_speed(n: u32, seconds: u64) {
+    use quorate_gossip::sweep;
+    let t0 = js_sys::Date::now();
+    let config = WorldConfig { seed: 1, nodes: node_ids(n), engine: sweep::full_config(n), network: sweep::lan_link(0.0) };
+    let mut world: World<quorate_gossip::Gossip> = World::with_trace(config, TraceMode::Off);
+    let t1 = js_sys::Date::now();
+    world.run_until(SimTime::from_millis(seconds * 1000));
+    let wall = (js_sys::Date::now() - t1) / 1000.0;
+    console_log!(
+        "gossip wasm N={n} boot={:.2}s simulated={seconds}s wall={wall:.2}s  {:.2} sim-s/wall-s  {:.2} M events/s",
+        (t1 - t0) / 1000.0,
+        seconds as f64 / wall,
+        world.events() as f64 / wall / 1e6
+    );
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+fn bench_gossip_1000() {
+    gossip_speed(1_000, 20);
+}
+
+#[wasm_bindgen_test]
+#[ignore]
+fn bench_gossip_10000() {
+    gossip_speed(10_000, 10);
 }
