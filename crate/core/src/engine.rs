@@ -39,10 +39,20 @@ pub trait Engine: Clone + Debug + Serialize + DeserializeOwned + 'static {
 
     /// Builds a node: fresh when `durable` is `None`, else recovering from what it persisted before a crash.
     /// Nothing happens until the host steps it with `Input::Start`.
-    fn boot(id: NodeId, config: &Self::Config, durable: Option<&Self::Durable>, rng: NodeRng) -> Self;
+    fn boot(
+        id: NodeId,
+        config: &Self::Config,
+        durable: Option<&Self::Durable>,
+        rng: NodeRng,
+    ) -> Self;
 
     /// Processes one input at time `now`, appending effects to `out`.
-    fn step(&mut self, now: SimTime, input: Input<Self>, out: &mut Outbox<Self>) -> Result<(), Self::Error>;
+    fn step(
+        &mut self,
+        now: SimTime,
+        input: Input<Self>,
+        out: &mut Outbox<Self>,
+    ) -> Result<(), Self::Error>;
 
     /// What the UI draws. Must not change state.
     fn status(&self) -> Self::Status;
@@ -97,7 +107,9 @@ pub struct Outbox<E: Engine> {
 
 impl<E: Engine> Default for Outbox<E> {
     fn default() -> Self {
-        Outbox { effects: Vec::new() }
+        Outbox {
+            effects: Vec::new(),
+        }
     }
 }
 

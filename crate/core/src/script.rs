@@ -12,7 +12,10 @@ pub trait Scripted: Engine {
     /// Builds the world-wide config from the cluster's node ids and the scenario's `param` lines, in file
     /// order. An unknown key or a bad value is an error whose `word` is the index in `params` of the
     /// offending line (the parser turns it into a line and column).
-    fn configure(nodes: &[NodeId], params: &[(String, String)]) -> Result<Self::Config, ScriptError>;
+    fn configure(
+        nodes: &[NodeId],
+        params: &[(String, String)],
+    ) -> Result<Self::Config, ScriptError>;
 
     /// Parses the words after `client <node>` into a command; `word` in the error indexes `words`.
     fn parse_command(words: &[&str]) -> Result<Self::Command, ScriptError>;
@@ -34,7 +37,10 @@ pub struct ScriptError {
 
 impl ScriptError {
     pub fn new(word: usize, message: impl Into<String>) -> ScriptError {
-        ScriptError { word, message: message.into() }
+        ScriptError {
+            word,
+            message: message.into(),
+        }
     }
 }
 

@@ -6,12 +6,16 @@ use serde::{Deserialize, Serialize};
 /// A point in simulated time, in microseconds since the world started.
 ///
 /// Simulated time is an argument to every engine call; nothing in Quorate reads a wall clock to get it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimTime(u64);
 
 /// A span of simulated time, in microseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Duration(u64);
 
@@ -80,7 +84,11 @@ impl Duration {
         if whole.is_empty() && frac.is_empty() {
             return None;
         }
-        let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
         let mut micros = whole.checked_mul(scale)?;
         // Fractional digits beyond microsecond precision are rejected rather than rounded silently.
         let mut place = scale;
@@ -158,8 +166,13 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for (text, us) in [("250ms", 250_000), ("1.5s", 1_500_000), ("20us", 20), ("2m", 120_000_000), ("0.1ms", 100)]
-        {
+        for (text, us) in [
+            ("250ms", 250_000),
+            ("1.5s", 1_500_000),
+            ("20us", 20),
+            ("2m", 120_000_000),
+            ("0.1ms", 100),
+        ] {
             assert_eq!(Duration::parse(text), Some(Duration(us)), "{text}");
         }
         for text in ["150ms", "1500ms", "20us", "3s", "0ms"] {
@@ -169,7 +182,18 @@ mod tests {
 
     #[test]
     fn parse_rejects_garbage_without_panicking() {
-        for text in ["", "ms", "5", "5 ms", "5h", "1.2.3s", ".ms", "0.0000001s", "99999999999999999999s", "-5ms"] {
+        for text in [
+            "",
+            "ms",
+            "5",
+            "5 ms",
+            "5h",
+            "1.2.3s",
+            ".ms",
+            "0.0000001s",
+            "99999999999999999999s",
+            "-5ms",
+        ] {
             assert_eq!(Duration::parse(text), None, "{text:?}");
         }
     }
