@@ -8,7 +8,10 @@ use std::process::Command;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repo root")
+        .to_path_buf()
 }
 
 /// package name -> names of its normal (non-dev, non-build) dependencies, for every package in the graph.
@@ -18,7 +21,11 @@ fn normal_deps() -> BTreeMap<String, BTreeSet<String>> {
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
     let names: BTreeMap<&str, &str> = meta["packages"]
         .as_array()
@@ -33,7 +40,13 @@ fn normal_deps() -> BTreeMap<String, BTreeSet<String>> {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
             .map(|d| names[d["pkg"].as_str().unwrap()].to_string())
             .collect::<BTreeSet<_>>();
         graph.entry(name).or_insert_with(BTreeSet::new).extend(deps);
@@ -55,9 +68,26 @@ fn closure(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> BTreeSet<
 }
 
 /// Crates that must stay pure (rule 1). Those not written yet are skipped.
-const PURE: &[&str] = &["quorate-core", "quorate-raft", "quorate-kv", "quorate-gossip", "quorate-check"];
-const IO_CRATES: &[&str] =
-    &["wasm-bindgen", "web-sys", "js-sys", "gloo", "yew", "yew-agent", "tokio", "log", "tracing", "getrandom", "env_logger"];
+const PURE: &[&str] = &[
+    "quorate-core",
+    "quorate-raft",
+    "quorate-kv",
+    "quorate-gossip",
+    "quorate-check",
+];
+const IO_CRATES: &[&str] = &[
+    "wasm-bindgen",
+    "web-sys",
+    "js-sys",
+    "gloo",
+    "yew",
+    "yew-agent",
+    "tokio",
+    "log",
+    "tracing",
+    "getrandom",
+    "env_logger",
+];
 
 #[test]
 fn rule_1_pure_crates_pull_in_no_io() {
@@ -66,25 +96,51 @@ fn rule_1_pure_crates_pull_in_no_io() {
         if !graph.contains_key(*krate) {
             continue;
         }
-        let bad: Vec<_> = closure(&graph, krate).into_iter().filter(|d| IO_CRATES.contains(&d.as_str())).collect();
-        assert!(bad.is_empty(), "{krate} depends (maybe indirectly) on {bad:?}");
+        let bad: Vec<_> = closure(&graph, krate)
+            .into_iter()
+            .filter(|d| IO_CRATES.contains(&d.as_str()))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{krate} depends (maybe indirectly) on {bad:?}"
+        );
     }
 }
 
 #[test]
 fn rule_2_sim_names_no_protocol() {
     let graph = normal_deps();
-    let ours: Vec<_> = closure(&graph, "quorate-sim").into_iter().filter(|d| d.starts_with("quorate-")).collect();
-    assert_eq!(ours, vec!["quorate-core".to_string()], "quorate-sim may depend on quorate-core only");
+    let ours: Vec<_> = closure(&graph, "quorate-sim")
+        .into_iter()
+        .filter(|d| d.starts_with("quorate-"))
+        .collect();
+    assert_eq!(
+        ours,
+        vec!["quorate-core".to_string()],
+        "quorate-sim may depend on quorate-core only"
+    );
 }
 
 #[test]
 fn rule_3_the_ui_depends_on_view_only() {
     let graph = normal_deps();
-    let ours: Vec<_> = closure(&graph, "quorate-www").into_iter().filter(|d| d.starts_with("quorate-")).collect();
-    assert_eq!(ours, vec!["quorate-view".to_string()], "www may depend on quorate-view alone of our crates");
-    let view: Vec<_> = closure(&graph, "quorate-view").into_iter().filter(|d| d.starts_with("quorate-")).collect();
-    assert!(view.is_empty(), "quorate-view depends on nothing of ours, found {view:?}");
+    let ours: Vec<_> = closure(&graph, "quorate-www")
+        .into_iter()
+        .filter(|d| d.starts_with("quorate-"))
+        .collect();
+    assert_eq!(
+        ours,
+        vec!["quorate-view".to_string()],
+        "www may depend on quorate-view alone of our crates"
+    );
+    let view: Vec<_> = closure(&graph, "quorate-view")
+        .into_iter()
+        .filter(|d| d.starts_with("quorate-"))
+        .collect();
+    assert!(
+        view.is_empty(),
+        "quorate-view depends on nothing of ours, found {view:?}"
+    );
 }
 
 /// Source lines (outside comments) that contain any of `needles`.
@@ -92,7 +148,9 @@ fn offending_lines(dir: &Path, needles: &[&str]) -> Vec<String> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         entries.sort();
         for path in entries {
@@ -114,17 +172,35 @@ fn offending_lines(dir: &Path, needles: &[&str]) -> Vec<String> {
 
 #[test]
 fn rule_1_no_clocks_or_entropy_in_engines_and_sim() {
-    let needles = ["Instant::now", "SystemTime", "thread_rng", "rand::random", "OsRng", "getrandom"];
+    let needles = [
+        "Instant::now",
+        "SystemTime",
+        "thread_rng",
+        "rand::random",
+        "OsRng",
+        "getrandom",
+    ];
     for krate in ["core", "sim", "raft", "kv", "gossip", "check", "demo"] {
         let hits = offending_lines(&root().join("crate").join(krate).join("src"), &needles);
-        assert!(hits.is_empty(), "clock or entropy reads in crate/{krate}:\n{}", hits.join("\n"));
+        assert!(
+            hits.is_empty(),
+            "clock or entropy reads in crate/{krate}:\n{}",
+            hits.join("\n")
+        );
     }
 }
 
 #[test]
 fn rule_5_no_hash_collections_in_engines_and_sim() {
     for krate in ["core", "sim", "raft", "kv", "gossip", "demo"] {
-        let hits = offending_lines(&root().join("crate").join(krate).join("src"), &["HashMap", "HashSet"]);
-        assert!(hits.is_empty(), "unordered collections in crate/{krate} (use BTreeMap/BTreeSet/IndexMap):\n{}", hits.join("\n"));
+        let hits = offending_lines(
+            &root().join("crate").join(krate).join("src"),
+            &["HashMap", "HashSet"],
+        );
+        assert!(
+            hits.is_empty(),
+            "unordered collections in crate/{krate} (use BTreeMap/BTreeSet/IndexMap):\n{}",
+            hits.join("\n")
+        );
     }
 }

@@ -44,7 +44,12 @@ fn bench_sim_events_per_second() {
 fn gossip_speed(n: u32, seconds: u64) {
     use quorate_gossip::sweep;
     let t0 = js_sys::Date::now();
-    let config = WorldConfig { seed: 1, nodes: node_ids(n), engine: sweep::full_config(n), network: sweep::lan_link(0.0) };
+    let config = WorldConfig {
+        seed: 1,
+        nodes: node_ids(n),
+        engine: sweep::full_config(n),
+        network: sweep::lan_link(0.0),
+    };
     let mut world: World<quorate_gossip::Gossip> = World::with_trace(config, TraceMode::Off);
     let t1 = js_sys::Date::now();
     world.run_until(SimTime::from_millis(seconds * 1000));

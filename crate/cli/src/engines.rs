@@ -31,7 +31,11 @@ pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME, Raft::NAME];
 
 pub fn describe() -> String {
     let mut out = String::new();
-    for (name, help) in [(Heartbeat::NAME, Heartbeat::script_help()), (Gossip::NAME, Gossip::script_help()), (Raft::NAME, Raft::script_help())] {
+    for (name, help) in [
+        (Heartbeat::NAME, Heartbeat::script_help()),
+        (Gossip::NAME, Gossip::script_help()),
+        (Raft::NAME, Raft::script_help()),
+    ] {
         out += &format!("{name}\n");
         for line in help.lines() {
             out += &format!("  {line}\n");
