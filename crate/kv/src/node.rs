@@ -189,8 +189,10 @@ pub struct KvNode {
     next_id: u64,
     watchers: BTreeMap<u64, Watcher>,
     /// Leader only: each lease's deadline on this leader's clock. Empty on other roles.
+    #[serde(with = "pairs")]
     deadlines: BTreeMap<Expiry, SimTime>,
     /// Leader only: leases and sessions whose end was proposed, with when to propose again if still alive.
+    #[serde(with = "pairs")]
     revoking: BTreeMap<Expiry, SimTime>,
     lease_epoch: u64,
     /// The leader as far as this node knows (from Raft's role events).
@@ -202,6 +204,29 @@ struct Watcher {
     range: KeyRange,
     /// The next revision this watcher has not seen.
     next: Revision,
+}
+
+/// A map whose keys are not strings, serialized as a list of pairs (JSON object keys must be strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 fn to_raft_input(input: Input<KvNode>) -> Option<Input<Raft>> {

@@ -3,7 +3,7 @@
 //! once, leases expire through the log (and keep-alives keep them), a new leader extends leases by an
 //! election timeout, watches deliver ordered events, and a restarted node rebuilds its store from the log.
 
-use quorate_core::{Duration, NodeId};
+use quorate_core::{Duration, Engine, NodeId};
 use quorate_kv::sweep::Cluster;
 use quorate_kv::{
     Command, Event, Expiry, KeyRange, KvError, Op, OpResult, Request, Response, WatchEvent,
@@ -271,4 +271,21 @@ fn a_restarted_node_rebuilds_its_store_from_the_log() {
     let after = c.world.engine(victim).unwrap().store();
     assert_eq!(after.revision(), before.revision());
     assert_eq!(after.keys().count(), 5);
+}
+
+#[test]
+fn a_node_with_live_leases_survives_a_serde_round_trip() {
+    // The worker hands engine state over as JSON; the leader's lease clock must come through.
+    let mut c = Cluster::new(10, 3, |_| {});
+    let leader = c.await_leader(Duration::from_secs(2)).unwrap();
+    let id = grant(&mut c, leader, 1000);
+    c.request(leader, put("eph", "1", id), T).unwrap();
+    let node = c.world.engine(leader).unwrap();
+    let json = serde_json::to_string(node).expect("serializes");
+    let back: quorate_kv::KvNode = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert_eq!(
+        back.status().leases[0].deadline,
+        node.status().leases[0].deadline
+    );
 }

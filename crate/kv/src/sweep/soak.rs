@@ -147,7 +147,7 @@ pub fn fault_plan(
                 ));
             }
         }
-        t = t + rng.duration_between(Duration::from_millis(100), Duration::from_millis(400));
+        t += rng.duration_between(Duration::from_millis(100), Duration::from_millis(400));
     }
     // Heal everything: commands that no longer fit (restart of a node that is up) are rejected harmlessly.
     plan.push((end, WorldCommand::Heal));
