@@ -87,3 +87,49 @@ fn run(seeds: Vec<u64>) {
         "too few operations completed: {ok}"
     );
 }
+
+/// The exported Jepsen log of each key gets the same verdict from crate/check's own register model and
+/// reader as the history gets from the per-key model: the two paths agree.
+#[test]
+fn exported_jepsen_logs_get_the_same_verdicts() {
+    use quorate_check::linearizability::{check, parse_jepsen_register, Register};
+    use quorate_kv::sweep::{jepsen_register_log, FaultMix};
+
+    let mut stale = 0;
+    for (seed, read_mode) in [
+        (3, ReadMode::ReadIndex),
+        (4, ReadMode::ReadIndex),
+        (1, ReadMode::UnsafeLocal),
+        (4, ReadMode::UnsafeLocal),
+        (5, ReadMode::UnsafeLocal),
+    ] {
+        let cfg = SoakConfig {
+            read_mode,
+            faults: FaultMix {
+                partitions: true,
+                ..FaultMix::NONE
+            },
+            ..SoakConfig::default()
+        };
+        let r = soak(seed, &cfg);
+        let mut any_bad = false;
+        for key in ["k0", "k1", "k2"] {
+            let log = jepsen_register_log(&r.history, key);
+            let parsed = parse_jepsen_register(&log)
+                .unwrap_or_else(|e| panic!("seed {seed} {key}: {e}\n{log}"));
+            let verdict = check(&Register, &parsed).verdict;
+            assert_ne!(verdict, Verdict::Unknown);
+            any_bad |= verdict == Verdict::NotLinearizable;
+        }
+        assert_eq!(
+            any_bad,
+            r.verdict == Verdict::NotLinearizable,
+            "seed {seed} {read_mode:?}"
+        );
+        stale += usize::from(any_bad);
+    }
+    assert!(
+        stale > 0,
+        "at least one local-read run is caught through the exported logs"
+    );
+}

@@ -4,10 +4,12 @@
 
 mod client;
 mod cluster;
+mod export;
 mod lock;
 mod soak;
 
 pub use client::{ClientStats, Clients, KvHistory, Workload};
 pub use cluster::Cluster;
+pub use export::jepsen_register_log;
 pub use lock::{fenced_tokens, LockClients, LockConfig, LockEvent};
 pub use soak::{fault_plan, soak, FaultMix, SoakConfig, SoakReport};
