@@ -2,7 +2,7 @@
 //!
 //! Side effects (the bridge, the animation loop, the URL) live in hooks; `reduce` is pure (STYLE.md 10).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -33,6 +33,8 @@ struct State {
     frames: u64,
     playing: bool,
     selected: Option<u32>,
+    /// Nodes marked for the other side of a partition.
+    side_b: BTreeSet<u32>,
     log: VecDeque<String>,
     notice: Option<String>,
 }
@@ -41,6 +43,7 @@ enum Action {
     Frame(Frame),
     SetPlaying(bool),
     Select(u32),
+    ToggleSide(u32),
     Notice(String),
 }
 
@@ -53,6 +56,7 @@ impl Reducible for State {
             frames: self.frames,
             playing: self.playing,
             selected: self.selected,
+            side_b: self.side_b.clone(),
             log: self.log.clone(),
             notice: self.notice.clone(),
         };
@@ -76,6 +80,11 @@ impl Reducible for State {
             }
             Action::SetPlaying(playing) => next.playing = playing,
             Action::Select(id) => next.selected = Some(id),
+            Action::ToggleSide(id) => {
+                if !next.side_b.remove(&id) {
+                    next.side_b.insert(id);
+                }
+            }
             Action::Notice(text) => next.notice = Some(text),
         }
         Rc::new(next)
@@ -230,6 +239,56 @@ fn Playground() -> Html {
         })
     };
 
+    let on_side = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |id| dispatcher.dispatch(Action::ToggleSide(id)))
+    };
+    let on_partition = {
+        let bridge = bridge.clone();
+        let side_b = state.side_b.clone();
+        let ids: Vec<u32> = state
+            .frame
+            .as_ref()
+            .map(|f| f.nodes.iter().map(|n| n.id).collect())
+            .unwrap_or_default();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            let (b, a): (Vec<u32>, Vec<u32>) = ids.iter().partition(|id| side_b.contains(id));
+            if a.is_empty() || b.is_empty() {
+                dispatcher.dispatch(Action::Notice(
+                    "tick “side B” on some nodes, not all, to cut the network in two".into(),
+                ));
+            } else {
+                bridge.send(UiCommand::Partition(vec![a, b]));
+            }
+        })
+    };
+    let on_heal = {
+        let bridge = bridge.clone();
+        Callback::from(move |_: MouseEvent| bridge.send(UiCommand::Heal))
+    };
+    let command_box = use_node_ref();
+    let on_client = {
+        let bridge = bridge.clone();
+        let command_box = command_box.clone();
+        let target = state.selected.or_else(|| {
+            state
+                .frame
+                .as_ref()
+                .and_then(|f| f.nodes.first().map(|n| n.id))
+        });
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(input) = command_box.cast::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            let words = input.value();
+            if let (Some(node), false) = (target, words.trim().is_empty()) {
+                bridge.send(UiCommand::Client { node, words });
+            }
+        })
+    };
+
     let Some(frame) = state.frame.clone() else {
         return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
     };
@@ -260,6 +319,15 @@ fn Playground() -> Html {
                 </button>
                 <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
                 <button onclick={on_new_seed} aria-label="new run with a fresh seed">{ "New seed" }</button>
+                <button onclick={on_partition} aria-label="partition side B from the rest" title="Cut the network between the nodes ticked “side B” and the others">{ "Partition" }</button>
+                <button onclick={on_heal} aria-label="heal the network">{ "Heal" }</button>
+                <form class="client" onsubmit={on_client}>
+                    <label>
+                        { format!("command to n{} ", state.selected.unwrap_or_else(|| frame.nodes.first().map_or(1, |n| n.id))) }
+                        <input ref={command_box} type="text" placeholder={frame.engine.client_example()} aria-label="client command" />
+                    </label>
+                    <button type="submit" aria-label="send the command">{ "Send" }</button>
+                </form>
                 <label class="speed">
                     { "speed " }<output>{ format!("{}×", speed_label(frame.speed)) }</output>
                     <input type="range" min="-2" max="1" step="0.1" value={ frame.speed.log10().to_string() }
@@ -270,17 +338,21 @@ fn Playground() -> Html {
                 <p class="notice" role="status">{ notice }</p>
             }
             <div class="stage">
-                <Ring frame={frame.clone()} selected={state.selected} on_select={on_select} />
+                <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
                 <aside class="nodes" aria-label="Nodes">
                     { for frame.nodes.iter().map(|n| {
                         let id = n.id;
                         let down = n.status == NodeStatus::Down;
                         html! {
-                            <div class={classes!("node-card", status_class(n.status), n.role.as_deref().map(role_class))} data-node={id.to_string()}>
+                            <div class={classes!("node-card", status_class(n.status), n.role.as_deref().map(role_class))} data-node={id.to_string()} onclick={on_select.reform(move |_| id)}>
                                 <strong>{ format!("n{id}") }</strong>
                                 <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
                                 <span class="role" data-testid={format!("role-n{id}")}>{ n.role.clone().unwrap_or_default() }</span>
                                 <span class="summary" data-testid={format!("summary-n{id}")}>{ &n.summary }</span>
+                                <label class="side" title="Side B of the next partition">
+                                    <input type="checkbox" checked={state.side_b.contains(&id)} onchange={on_side.reform(move |_| id)} aria-label={format!("put n{id} on side B")} />
+                                    { "B" }
+                                </label>
                                 if down {
                                     <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
                                 } else {

@@ -22,6 +22,16 @@ pub enum UiCommand {
     SetSpeed(f64),
     Kill(u32),
     Restart(u32),
+    /// Two-way partition between the groups of node ids.
+    Partition(Vec<Vec<u32>>),
+    /// Remove every partition.
+    Heal,
+    /// A client command for a node, in the words a scenario file uses after `client <node>`
+    /// (e.g. `propose x=1` for Raft); the engine parses it and a bad one comes back as the frame's error.
+    Client {
+        node: u32,
+        words: String,
+    },
     /// Ask for a frame without advancing.
     Refresh,
 }
@@ -66,6 +76,15 @@ impl EngineKind {
             EngineKind::Raft => "Raft",
             EngineKind::Gossip => "Gossip (SWIM + Lifeguard)",
             EngineKind::Demo => "Heartbeat demo",
+        }
+    }
+
+    /// An example client command, shown as the placeholder of the command box.
+    pub fn client_example(self) -> &'static str {
+        match self {
+            EngineKind::Raft => "propose x=1",
+            EngineKind::Gossip => "event deploy v2",
+            EngineKind::Demo => "beat-now",
         }
     }
 

@@ -212,6 +212,29 @@ impl<E: Present> Runner for Run<E> {
             }
             UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
             UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
+            UiCommand::Partition(groups) => {
+                let groups: Vec<_> = groups
+                    .iter()
+                    .map(|g| g.iter().map(|&id| NodeId(id)).collect())
+                    .collect();
+                self.apply(WorldCommand::Partition(groups));
+            }
+            UiCommand::Heal => self.apply(WorldCommand::Heal),
+            UiCommand::Client { node, words } => {
+                let words: Vec<&str> = words.split_whitespace().collect();
+                match E::parse_command(&words) {
+                    Ok(cmd) => self.apply(WorldCommand::Client {
+                        node: NodeId(node),
+                        cmd,
+                    }),
+                    Err(e) => {
+                        self.error = Some(format!(
+                            "{}: {e}",
+                            words.get(e.word).copied().unwrap_or("command")
+                        ))
+                    }
+                }
+            }
         }
         self.collect_log();
         self.frame()
@@ -309,6 +332,85 @@ mod tests {
         assert!(f.error.is_some());
         let f = s.handle(UiCommand::Restart(2));
         assert_eq!(f.node(2).unwrap().status, NodeStatus::Up);
+    }
+
+    #[test]
+    fn a_partitioned_minority_cannot_commit_and_catches_up_after_heal() {
+        let mut s = session(EngineKind::Raft, 5);
+        let f = play(&mut s, 190);
+        let leader = f
+            .nodes
+            .iter()
+            .find(|n| n.role.as_deref() == Some("leader"))
+            .unwrap()
+            .id;
+        let others: Vec<u32> = (1..=5).filter(|&i| i != leader).collect();
+        let minority = vec![leader, others[0]];
+        let majority: Vec<u32> = others[1..].to_vec();
+        s.handle(UiCommand::Partition(vec![
+            minority.clone(),
+            majority.clone(),
+        ]));
+        let f = s.handle(UiCommand::Client {
+            node: leader,
+            words: "propose lost=1".into(),
+        });
+        assert!(f.error.is_none(), "{:?}", f.error);
+        let commit = |f: &Frame, id: u32| -> u64 {
+            let n = f.node(id).unwrap();
+            n.details
+                .iter()
+                .find(|(k, _)| k == "commit")
+                .unwrap()
+                .1
+                .parse()
+                .unwrap()
+        };
+        let f = play(&mut s, 400);
+        let new_leader = f
+            .nodes
+            .iter()
+            .find(|n| majority.contains(&n.id) && n.role.as_deref() == Some("leader"));
+        assert!(
+            new_leader.is_some(),
+            "the majority elects a leader: {:?}",
+            f.nodes
+        );
+        let old_commit = commit(&f, leader);
+        s.handle(UiCommand::Client {
+            node: new_leader.unwrap().id,
+            words: "propose kept=1".into(),
+        });
+        let f = play(&mut s, 100);
+        assert!(commit(&f, majority[0]) > old_commit, "the majority commits");
+        assert_eq!(
+            commit(&f, leader),
+            old_commit,
+            "the old leader's proposal does not commit"
+        );
+        s.handle(UiCommand::Heal);
+        let f = play(&mut s, 300);
+        assert_eq!(
+            commit(&f, leader),
+            commit(&f, majority[0]),
+            "the minority catches up after heal"
+        );
+    }
+
+    #[test]
+    fn a_bad_client_command_is_reported() {
+        let mut s = session(EngineKind::Raft, 3);
+        let f = s.handle(UiCommand::Client {
+            node: 1,
+            words: "fly away".into(),
+        });
+        assert!(
+            f.error.as_deref().unwrap_or("").contains("fly"),
+            "{:?}",
+            f.error
+        );
+        let f = s.handle(UiCommand::Partition(vec![vec![1], vec![9]]));
+        assert!(f.error.is_some());
     }
 
     #[test]
