@@ -90,6 +90,13 @@ impl Model for KvRegisters {
         }
     }
 
+    fn is_read_only(&self, input: &RegInput, output: &RegOutput) -> bool {
+        matches!(
+            (&input.op, output),
+            (RegOp::Get, _) | (RegOp::Cas { .. }, RegOutput::Cas { swapped: false })
+        )
+    }
+
     fn partition_key(&self, input: &RegInput) -> String {
         input.key.clone()
     }
