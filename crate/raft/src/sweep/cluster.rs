@@ -173,6 +173,8 @@ impl Cluster {
                 return Some(self.world.now());
             }
         }
+        // Time passes even when nothing happens (every node down, say): the clock reaches `end`.
+        self.world.run_until(end);
         None
     }
 

@@ -203,7 +203,7 @@ fn shut_down_removed(c: &mut Cluster) {
     }
 }
 
-/// After healing: a leader within `bound`, then a proposal applied by every voter of the leader's
+/// After healing: a leader within `bound`, then a proposal applied by every live voter of the leader's
 /// configuration within `bound` more. The proposal carries a client session and is
 /// retried every 300 ms through whoever leads then, as a client would: Raft may lose a proposal whose
 /// leader is deposed before replicating it, never one it committed. Returns what went wrong, if anything.
@@ -215,9 +215,11 @@ fn check_liveness(c: &mut Cluster, bound: Duration) -> Option<String> {
     let deadline = c.world.now() + bound;
     let applied_everywhere = |c: &Cluster| {
         c.leader().and_then(|l| c.status(l)).is_some_and(|s| {
+            // Every live voter (a voter stopped as removed before its addition was applied is down).
             s.conf.voters.iter().chain(&s.conf.outgoing).all(|v| {
-                c.status(*v)
-                    .is_some_and(|vs| vs.sessions.get(&CLIENT).is_some())
+                !c.up(*v)
+                    || c.status(*v)
+                        .is_some_and(|vs| vs.sessions.contains_key(&CLIENT))
             })
         })
     };
