@@ -229,6 +229,17 @@ mod pairs {
     }
 }
 
+/// At most this many requests wait for an answer on one node. Raft may lose a request without telling
+/// (a deposed leader forgets its unconfirmed reads; a dropped forwarded proposal names no request), so
+/// the oldest waiter is forgotten beyond this bound: its client has long timed out.
+const MAX_PENDING: usize = 4096;
+
+fn bound<V>(pending: &mut BTreeMap<u64, V>) {
+    while pending.len() > MAX_PENDING {
+        pending.pop_first();
+    }
+}
+
 fn to_raft_input(input: Input<KvNode>) -> Option<Input<Raft>> {
     Some(match input {
         Input::Start => Input::Start,
@@ -494,6 +505,7 @@ impl KvNode {
         if req.is_read() || req.is_renewal() {
             let id = self.fresh_id();
             self.pending_reads.insert(id, PendingRead { tag, req });
+            bound(&mut self.pending_reads);
             if let Err(e) = self.step_raft(now, Input::Command(raft::Command::Read { id }), out) {
                 self.pending_reads.remove(&id);
                 self.reply(tag, Err(not_leader(e)), out);
@@ -503,6 +515,7 @@ impl KvNode {
         let nonce = self.fresh_id();
         let payload = self.encode(nonce, now, req);
         self.pending_writes.insert(nonce, tag);
+        bound(&mut self.pending_writes);
         if let Err(e) = self.step_raft(
             now,
             Input::Command(raft::Command::Propose { session, payload }),
