@@ -389,28 +389,20 @@ fn replay() {
 #[test]
 #[ignore]
 fn stress_large_generated_histories() {
-    let runs = [
-        (5u64, 1000usize),
-        (10, 1000),
-        (20, 2000),
-        (50, 3000),
-        (50, 6000),
-    ];
+    // Fifty clients are past what this search does quickly on these generated histories (about 20 s
+    // for the register; minutes for some keys of the store, see `kv_probe`), so the runs stop at 20.
+    let runs = [(5u64, 1000usize), (10, 1000), (20, 2000)];
     for (clients, size) in runs {
         for seed in 0..3u64 {
-            // One register shared by 50 clients with lost replies is past what this search does
-            // quickly (minutes); the register runs stop at 20 clients.
-            if clients <= 20 {
-                let start = std::time::Instant::now();
-                let history = register_history_sized(seed, size, clients, 5);
-                let result = check(&Register, &history);
-                println!(
-                    "register {clients:>2} clients {size:>5} ops  5% lossy seed {seed}: {:?} in {:?} ({} steps)",
-                    result.verdict,
-                    start.elapsed(),
-                    result.steps
-                );
-            }
+            let start = std::time::Instant::now();
+            let history = register_history_sized(seed, size, clients, 5);
+            let result = check(&Register, &history);
+            println!(
+                "register {clients:>2} clients {size:>5} ops  5% lossy seed {seed}: {:?} in {:?} ({} steps)",
+                result.verdict,
+                start.elapsed(),
+                result.steps
+            );
             for lossy in [0, 1] {
                 let start = std::time::Instant::now();
                 let history = kv_history_sized(seed, size, clients, lossy);
