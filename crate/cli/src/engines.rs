@@ -3,6 +3,7 @@
 use quorate_core::Scripted;
 use quorate_demo::Heartbeat;
 use quorate_gossip::Gossip;
+use quorate_kv::KvNode;
 use quorate_raft::Raft;
 
 /// Calls `$body` with `$E` bound to the engine named `$name`, or evaluates `$unknown`.
@@ -21,13 +22,17 @@ macro_rules! with_engine {
                 type $E = quorate_raft::Raft;
                 $body
             }
+            n if n == <quorate_kv::KvNode as quorate_core::Scripted>::NAME => {
+                type $E = quorate_kv::KvNode;
+                $body
+            }
             _ => $unknown,
         }
     };
 }
 pub(crate) use with_engine;
 
-pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME, Raft::NAME];
+pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME, Raft::NAME, KvNode::NAME];
 
 pub fn describe() -> String {
     let mut out = String::new();
@@ -35,6 +40,7 @@ pub fn describe() -> String {
         (Heartbeat::NAME, Heartbeat::script_help()),
         (Gossip::NAME, Gossip::script_help()),
         (Raft::NAME, Raft::script_help()),
+        (KvNode::NAME, KvNode::script_help()),
     ] {
         out += &format!("{name}\n");
         for line in help.lines() {
