@@ -574,26 +574,12 @@ impl<E: Engine> World<E> {
         };
         let now = self.now;
         let Some(slot) = self.nodes.get_mut(&target) else {
-            if let EventKind::Deliver { from, to, msg, .. } = kind {
-                self.record(Record::Drop {
-                    from,
-                    to,
-                    reason: DropReason::NoSuchNode,
-                    msg,
-                });
-            }
+            self.lost_on_arrival(kind, DropReason::NoSuchNode);
             return;
         };
         if slot.engine.is_none() {
-            if let EventKind::Deliver { from, to, msg, .. } = kind {
-                self.record(Record::Drop {
-                    from,
-                    to,
-                    reason: DropReason::NodeDown,
-                    msg,
-                });
-            }
-            // Timers of a dead node die with it; client commands to it are lost.
+            // Timers of a dead node die with it; messages and client commands to it are lost.
+            self.lost_on_arrival(kind, DropReason::NodeDown);
             return;
         }
         if let EventKind::Timer { generation, .. } = &kind {
@@ -646,6 +632,18 @@ impl<E: Engine> World<E> {
             }
             EventKind::Client { node, cmd, .. } => self.run_engine(node, Input::Command(cmd)),
             EventKind::Command(_) => unreachable!("commands have no target"),
+        }
+    }
+
+    /// Records a message that reached a node unable to take it (other inputs vanish without a trace).
+    fn lost_on_arrival(&mut self, kind: EventKind<E>, reason: DropReason) {
+        if let EventKind::Deliver { from, to, msg, .. } = kind {
+            self.record(Record::Drop {
+                from,
+                to,
+                reason,
+                msg,
+            });
         }
     }
 
