@@ -376,7 +376,9 @@ impl Durable {
                 self.commit = *commit;
             }
             Persist::Append { from, entries } => {
-                self.entries.retain(|e| e.index < *from);
+                // Entries are contiguous and in index order: cut at `from` without scanning the log.
+                let keep = self.entries.partition_point(|e| e.index < *from);
+                self.entries.truncate(keep);
                 self.entries.extend(entries.iter().cloned());
             }
             Persist::Snapshot(snap) => {

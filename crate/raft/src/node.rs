@@ -182,6 +182,11 @@ impl Raft {
         self.role_kind()
     }
 
+    /// The node's commit index, without building a whole [`crate::Status`].
+    pub fn commit_index(&self) -> Index {
+        self.log.committed
+    }
+
     /// The node's current term.
     pub fn term(&self) -> Term {
         self.term
