@@ -16,7 +16,12 @@
 //!   `membership.rs`;
 //! - ReadIndex and lease reads (thesis §6.4), client sessions (thesis §6.3) — `read.rs`, `snapshot.rs`;
 //! - teaching switches, all off by default: [`Config::unsafe_commit_previous_term`],
-//!   [`ReadMode::UnsafeLocal`], `pre_vote = false`, `check_quorum = false`.
+//!   [`ReadMode::UnsafeLocal`], `pre_vote = false`, `check_quorum = false`;
+//! - the apply boundary: one [`Event::Applied`] per committed entry, in order; the engine keeps only a
+//!   digest and the session table, a state machine (crate/kv) consumes the events;
+//! - scenario words ([`quorate_core::Scripted`], name `raft`): see `Raft::script_help()`;
+//! - `sweep` (feature, on by default; not used by the engine): a simulated cluster with the safety checker
+//!   attached after every event, the randomized soak, and the paper's Figure 16 sweep.
 //!
 //! ```
 //! use quorate_core::{Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};

@@ -314,14 +314,14 @@ fn drawn_timeouts(as_candidate: bool) -> Vec<u64> {
                     } => Some(t),
                     _ => None,
                 })
-                .last();
+                .next_back();
             if let Some(t) = timer {
                 raft.step(now, Input::Timer(t), &mut out).unwrap();
                 assert_eq!(raft.status().role, RoleKind::Candidate);
             }
         } else {
             // A leader's heartbeat resets the follower's timer.
-            now = now + Duration::from_millis(10);
+            now += Duration::from_millis(10);
             let term = raft.status().term.max(1);
             raft.step(
                 now,
@@ -555,7 +555,8 @@ fn follower_check_msg_app() {
 #[test]
 fn follower_append_entries() {
     // (prev index, prev term, new entries as (index, term), resulting terms)
-    let cases: &[(u64, u64, &[(u64, u64)], &[u64])] = &[
+    type Case<'a> = (u64, u64, &'a [(u64, u64)], &'a [u64]);
+    let cases: &[Case] = &[
         (2, 2, &[(3, 3)], &[1, 2, 3]),
         (1, 1, &[(2, 3), (3, 4)], &[1, 3, 4]),
         (0, 0, &[(1, 1)], &[1, 2]),
