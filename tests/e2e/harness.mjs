@@ -1,0 +1,33 @@
+// What every end-to-end test file shares: dist/ served on 127.0.0.1, one headless Chromium page, console
+// errors collected, and an artifacts folder for screenshots. Everything is closed in `after`, so a failing
+// test leaves nothing running.
+import { before, after } from 'node:test';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { serve } from './serve.mjs';
+import { launch } from './browser.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const artifacts = join(here, 'artifacts');
+
+/** Registers before/after hooks and returns a handle whose fields are filled once `before` ran. */
+export function usePage() {
+  const handle = { page: undefined, url: undefined, errors: [], shot: (name) => handle.page.screenshot({ path: join(artifacts, name) }) };
+  let server;
+  let browser;
+  before(async () => {
+    await mkdir(artifacts, { recursive: true });
+    server = await serve(join(here, '..', '..', 'dist'));
+    browser = await launch();
+    handle.url = server.url;
+    handle.page = await browser.context.newPage();
+    handle.page.on('console', (msg) => msg.type() === 'error' && handle.errors.push(msg.text()));
+    handle.page.on('pageerror', (err) => handle.errors.push(String(err)));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return handle;
+}
