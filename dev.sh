@@ -73,7 +73,10 @@ case "${1:-}" in
     ;;
   test)
     step "setup" setup
-    step "native tests" cargo test --workspace --locked
+    step "formatting" cargo fmt --all -- --check
+    # quorate-raft-bench only exists to compare with raft-rs under criterion (cargo bench); building
+    # raft-rs and its protobuf stack would add minutes to every test run.
+    step "native tests" cargo test --workspace --exclude quorate-raft-bench --locked
     step "wasm tests in headless Chromium" cargo test -p quorate-tests --target wasm32-unknown-unknown --test wasm --locked
     step "release build of dist/" trunk build --release --locked --offline
     sizes
