@@ -108,7 +108,9 @@ fn Playground() -> Html {
     let start = {
         let bridge = bridge.clone();
         Callback::from(move |setup: RunSetup| {
-            if let Ok(history) = gloo::utils::window().history() {
+            // A shared moment keeps its link in the address bar; a plain run gets its own.
+            let plain = setup.replay.is_empty() && setup.until.is_none();
+            if let (true, Ok(history)) = (plain, gloo::utils::window().history()) {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,
                     "",
@@ -131,12 +133,20 @@ fn Playground() -> Html {
                     engine: EngineKind::Raft,
                     seed: None,
                     nodes: 5,
+                    replay: Vec::new(),
+                    until: None,
                 })
             });
+            if wanted.until.is_some() {
+                // A link to a moment opens paused on that moment.
+                dispatcher.dispatch(Action::SetPlaying(false));
+            }
             start.emit(RunSetup {
                 engine: wanted.engine,
                 seed: wanted.seed.unwrap_or_else(url::fresh_seed),
                 nodes: wanted.nodes,
+                replay: wanted.replay,
+                until: wanted.until,
             });
         });
     }
@@ -219,6 +229,8 @@ fn Playground() -> Html {
                     engine,
                     seed: seed.unwrap_or_else(url::fresh_seed),
                     nodes: engine.default_nodes(),
+                    replay: Vec::new(),
+                    until: None,
                 });
             }
         })
@@ -235,6 +247,8 @@ fn Playground() -> Html {
                 engine,
                 seed: url::fresh_seed(),
                 nodes,
+                replay: Vec::new(),
+                until: None,
             });
         })
     };
@@ -289,6 +303,32 @@ fn Playground() -> Html {
         })
     };
 
+    let on_share = {
+        let frame = state.frame.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            let Some(f) = &frame else { return };
+            let link = url::moment(
+                f.engine,
+                f.seed,
+                f.nodes.len() as u32,
+                &f.shared_log,
+                f.events,
+                f.time_us,
+            );
+            let window = gloo::utils::window();
+            if let Ok(history) = window.history() {
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+            }
+            let full = window.location().href().unwrap_or_default();
+            let _ = window.navigator().clipboard().write_text(&full);
+            dispatcher.dispatch(Action::Notice(
+                "The address bar holds a link to this moment (copied where the browser allows): it replays the same run to here.".into(),
+            ));
+        })
+    };
+
     let Some(frame) = state.frame.clone() else {
         return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
     };
@@ -321,6 +361,7 @@ fn Playground() -> Html {
                 <button onclick={on_new_seed} aria-label="new run with a fresh seed">{ "New seed" }</button>
                 <button onclick={on_partition} aria-label="partition side B from the rest" title="Cut the network between the nodes ticked “side B” and the others">{ "Partition" }</button>
                 <button onclick={on_heal} aria-label="heal the network">{ "Heal" }</button>
+                <button onclick={on_share} aria-label="link to this moment" title="Put a link in the address bar that replays this run to this moment">{ "Link" }</button>
                 <form class="client" onsubmit={on_client}>
                     <label>
                         { format!("command to n{} ", state.selected.unwrap_or_else(|| frame.nodes.first().map_or(1, |n| n.id))) }

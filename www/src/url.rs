@@ -1,6 +1,7 @@
-//! Run setup in the URL fragment: `#engine=raft&seed=42&nodes=5`. A link reproduces the run.
+//! Run setup in the URL fragment: `#engine=raft&seed=42&nodes=5`, and for a shared moment also
+//! `&log=<commands>&at=<events>.<µs>`. A link reproduces the run, to the same moment.
 
-use quorate_view::{EngineKind, RunSetup};
+use quorate_view::{decode_log, EngineKind, RunSetup, SharedCommand};
 
 /// Largest cluster the page offers.
 pub const MAX_NODES: u32 = 64;
@@ -11,6 +12,9 @@ pub struct Wanted {
     pub engine: EngineKind,
     pub seed: Option<u64>,
     pub nodes: u32,
+    pub replay: Vec<SharedCommand>,
+    /// Events and simulated µs of the shared moment.
+    pub until: Option<(u64, u64)>,
 }
 
 /// Reads `engine`, `seed` and `nodes`; unknown keys are ignored, bad values are reported by name.
@@ -18,6 +22,8 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
     let mut engine = EngineKind::default();
     let mut seed = None;
     let mut nodes = None;
+    let mut replay = Vec::new();
+    let mut until = None;
     for pair in fragment
         .trim_start_matches('#')
         .split('&')
@@ -55,6 +61,20 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
                         })?,
                 )
             }
+            "log" => replay = decode_log(value)?,
+            "at" => {
+                let bad = || {
+                    format!(
+                        "at in the URL must be <events>.<microseconds>, got `{}`",
+                        shorten(value)
+                    )
+                };
+                let (events, us) = value.split_once('.').ok_or_else(bad)?;
+                until = Some((
+                    events.parse().map_err(|_| bad())?,
+                    us.parse().map_err(|_| bad())?,
+                ));
+            }
             _ => {}
         }
     }
@@ -62,6 +82,8 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
         engine,
         seed,
         nodes: nodes.unwrap_or_else(|| engine.default_nodes()),
+        replay,
+        until,
     })
 }
 
@@ -83,6 +105,22 @@ pub fn fragment(setup: &RunSetup) -> String {
     )
 }
 
+/// The link to a moment of a run: its setup, the commands applied so far and where it stands.
+pub fn moment(
+    engine: EngineKind,
+    seed: u64,
+    nodes: u32,
+    shared_log: &str,
+    events: u64,
+    time_us: u64,
+) -> String {
+    let mut text = format!("#engine={}&seed={seed}&nodes={nodes}", engine.name());
+    if !shared_log.is_empty() {
+        text += &format!("&log={shared_log}");
+    }
+    text + &format!("&at={events}.{time_us}")
+}
+
 /// A fresh seed from the browser's crypto. Shown in the page and written into the URL.
 pub fn fresh_seed() -> u64 {
     // 53 bits, so the seed survives a round trip through JavaScript numbers in tooling around the URL.
@@ -100,7 +138,9 @@ mod tests {
             Ok(Wanted {
                 engine: EngineKind::Gossip,
                 seed: Some(42),
-                nodes: 5
+                nodes: 5,
+                replay: Vec::new(),
+                until: None
             })
         );
         assert_eq!(
@@ -108,9 +148,27 @@ mod tests {
             Ok(Wanted {
                 engine: EngineKind::Raft,
                 seed: None,
-                nodes: 5
+                nodes: 5,
+                replay: Vec::new(),
+                until: None
             })
         );
+        let shared = parse_fragment(&moment(
+            EngineKind::Raft,
+            3,
+            5,
+            "10.2000.k1;12.2500.h",
+            40,
+            9000,
+        ))
+        .unwrap();
+        assert_eq!((shared.replay.len(), shared.until), (2, Some((40, 9000))));
+        assert!(parse_fragment("#log=1.1.c1:<script>")
+            .unwrap_err()
+            .contains("characters"));
+        assert!(parse_fragment("#at=12")
+            .unwrap_err()
+            .contains("at in the URL"));
         assert!(parse_fragment("#seed=abc").unwrap_err().contains("seed"));
         assert!(parse_fragment("#nodes=0").unwrap_err().contains("nodes"));
         assert!(parse_fragment("#engine=<script>")
@@ -120,6 +178,8 @@ mod tests {
             engine: EngineKind::Demo,
             seed: 9,
             nodes: 4,
+            replay: Vec::new(),
+            until: None,
         };
         let back = parse_fragment(&fragment(&setup)).unwrap();
         assert_eq!(

@@ -346,11 +346,20 @@ impl<E: Engine> World<E> {
     /// same event and at the same time as in the original run.
     pub fn replay(&mut self, log: &[LoggedCommand<E>]) -> Result<(), SimError> {
         for entry in log {
-            while self.events < entry.after_event && self.step() {}
-            self.now = self.now.max(entry.at);
+            self.catch_up(entry.after_event, entry.at);
             self.apply(entry.command.clone())?;
         }
         Ok(())
+    }
+
+    /// Brings a replayed run to the moment a command was first applied: processes events until
+    /// `after_event` of them are done, then moves the clock to `at` without processing anything else
+    /// (events due at that same instant may still be pending, as they were then). The clock never passes
+    /// a pending event.
+    pub fn catch_up(&mut self, after_event: u64, at: SimTime) {
+        while self.events < after_event && self.step() {}
+        let limit = self.queue.peek_time().map_or(at, |next| next.min(at));
+        self.now = self.now.max(limit);
     }
 
     fn validate(&self, command: &WorldCommand<E::Command>) -> Result<(), SimError> {

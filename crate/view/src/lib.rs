@@ -4,7 +4,13 @@
 //! Everything here is plain serde data and names no engine type, so the UI crate can depend on this crate
 //! alone.
 
+mod share;
+
 use serde::{Deserialize, Serialize};
+
+pub use share::{
+    decode as decode_log, encode as encode_log, shareable, SharedCommand, MAX_SHARED_COMMANDS,
+};
 
 /// From the UI to the orchestrator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +48,13 @@ pub struct RunSetup {
     pub engine: EngineKind,
     pub seed: u64,
     pub nodes: u32,
+    /// Commands to replay, each at the moment it was first applied (from a shared link).
+    #[serde(default)]
+    pub replay: Vec<SharedCommand>,
+    /// The moment a link was shared: run to this many events and this simulated time (µs) after the
+    /// replay, then wait.
+    #[serde(default)]
+    pub until: Option<(u64, u64)>,
 }
 
 /// The protocol a run simulates.
@@ -117,6 +130,8 @@ pub struct Frame {
     pub log_skipped: u64,
     /// A command the world refused, in words.
     pub error: Option<String>,
+    /// The commands that changed this run so far, encoded for a link (see `encode_log`).
+    pub shared_log: String,
 }
 
 /// Trace lines a frame carries at most, so a fast run cannot flood the UI.

@@ -28,6 +28,8 @@ impl Worker for Orchestrator {
                 engine: EngineKind::Demo,
                 seed: 0,
                 nodes: 1,
+                replay: Vec::new(),
+                until: None,
             }),
         }
     }

@@ -5,7 +5,8 @@
 use quorate_core::{Duration, NodeId, SimTime};
 use quorate_sim::{node_ids, NodeState, World, WorldCommand, WorldConfig};
 use quorate_view::{
-    EngineKind, Frame, MessageView, NodeStatus, RunSetup, UiCommand, MAX_LOG_LINES,
+    encode_log, shareable, EngineKind, Frame, MessageView, NodeStatus, RunSetup, SharedCommand,
+    UiCommand, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
 };
 
 use crate::present::Present;
@@ -26,6 +27,10 @@ pub struct Run<E: Present> {
     log: Vec<String>,
     log_skipped: u64,
     error: Option<String>,
+    /// The commands that changed the world, for a link that replays the run.
+    shared: Vec<SharedCommand>,
+    /// `shared`, encoded (kept so frames need not re-encode it).
+    shared_text: String,
 }
 
 /// What the session needs of a run, whatever its engine.
@@ -82,16 +87,87 @@ impl<E: Present> Run<E> {
             engine,
             network,
         });
+        let replay = setup.replay.clone();
+        let until = setup.until;
+        let setup = RunSetup {
+            nodes,
+            replay: Vec::new(),
+            until: None,
+            ..setup
+        };
         let mut run = Run {
             world,
-            setup: RunSetup { nodes, ..setup },
+            setup,
             speed: E::SPEED,
             log: Vec::new(),
             log_skipped: 0,
             error: None,
+            shared: Vec::new(),
+            shared_text: String::new(),
         };
+        // A shared link: each command at the moment it was first applied, then on to the shared moment.
+        for (i, entry) in replay.into_iter().enumerate() {
+            run.world
+                .catch_up(entry.after_event, SimTime::from_micros(entry.at_us));
+            run.command(entry.command);
+            if let Some(error) = run.error.take() {
+                run.error = Some(format!(
+                    "command {} of the link could not be replayed: {error}",
+                    i + 1
+                ));
+                break;
+            }
+        }
+        if let Some((events, time_us)) = until {
+            run.world.catch_up(events, SimTime::from_micros(time_us));
+        }
         run.collect_log();
         run
+    }
+
+    /// Applies a command that changes the world and, when it took and can travel in a link, logs it.
+    fn command(&mut self, command: UiCommand) {
+        let (after_event, at_us) = (self.world.events(), self.world.now().as_micros());
+        let earlier_error = self.error.take();
+        match command.clone() {
+            UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
+            UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
+            UiCommand::Partition(groups) => {
+                let groups: Vec<_> = groups
+                    .iter()
+                    .map(|g| g.iter().map(|&id| NodeId(id)).collect())
+                    .collect();
+                self.apply(WorldCommand::Partition(groups));
+            }
+            UiCommand::Heal => self.apply(WorldCommand::Heal),
+            UiCommand::Client { node, words } => {
+                let words: Vec<&str> = words.split_whitespace().collect();
+                match E::parse_command(&words) {
+                    Ok(cmd) => self.apply(WorldCommand::Client {
+                        node: NodeId(node),
+                        cmd,
+                    }),
+                    Err(e) => {
+                        self.error = Some(format!(
+                            "{}: {e}",
+                            words.get(e.word).copied().unwrap_or("command")
+                        ))
+                    }
+                }
+            }
+            _ => {}
+        }
+        if self.error.is_none() && shareable(&command) && self.shared.len() < MAX_SHARED_COMMANDS {
+            self.shared.push(SharedCommand {
+                after_event,
+                at_us,
+                command,
+            });
+            self.shared_text = encode_log(&self.shared);
+        }
+        if self.error.is_none() {
+            self.error = earlier_error;
+        }
     }
 
     fn apply(&mut self, command: WorldCommand<E::Command>) {
@@ -190,6 +266,7 @@ impl<E: Present> Run<E> {
             log: std::mem::take(&mut self.log),
             log_skipped: std::mem::take(&mut self.log_skipped),
             error: self.error.take(),
+            shared_log: self.shared_text.clone(),
         }
     }
 }
@@ -210,31 +287,11 @@ impl<E: Present> Runner for Run<E> {
                     self.error = Some(format!("speed must be a positive number, got {speed}"));
                 }
             }
-            UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
-            UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
-            UiCommand::Partition(groups) => {
-                let groups: Vec<_> = groups
-                    .iter()
-                    .map(|g| g.iter().map(|&id| NodeId(id)).collect())
-                    .collect();
-                self.apply(WorldCommand::Partition(groups));
-            }
-            UiCommand::Heal => self.apply(WorldCommand::Heal),
-            UiCommand::Client { node, words } => {
-                let words: Vec<&str> = words.split_whitespace().collect();
-                match E::parse_command(&words) {
-                    Ok(cmd) => self.apply(WorldCommand::Client {
-                        node: NodeId(node),
-                        cmd,
-                    }),
-                    Err(e) => {
-                        self.error = Some(format!(
-                            "{}: {e}",
-                            words.get(e.word).copied().unwrap_or("command")
-                        ))
-                    }
-                }
-            }
+            command @ (UiCommand::Kill(_)
+            | UiCommand::Restart(_)
+            | UiCommand::Partition(_)
+            | UiCommand::Heal
+            | UiCommand::Client { .. }) => self.command(command),
         }
         self.collect_log();
         self.frame()
@@ -267,6 +324,8 @@ mod tests {
             engine,
             seed: 5,
             nodes,
+            replay: Vec::new(),
+            until: None,
         })
     }
 
@@ -395,6 +454,41 @@ mod tests {
             commit(&f, majority[0]),
             "the minority catches up after heal"
         );
+    }
+
+    #[test]
+    fn a_shared_log_replays_to_the_identical_moment() {
+        let mut s = session(EngineKind::Raft, 5);
+        play(&mut s, 100);
+        s.handle(UiCommand::Kill(1));
+        s.handle(UiCommand::Step);
+        s.handle(UiCommand::Step);
+        s.handle(UiCommand::Partition(vec![vec![2], vec![3, 4, 5]]));
+        play(&mut s, 50);
+        s.handle(UiCommand::Client {
+            node: 3,
+            words: "propose x=1".into(),
+        });
+        s.handle(UiCommand::Kill(9)); // refused: not logged
+        let f = play(&mut s, 80);
+        let link = quorate_view::decode_log(&f.shared_log).unwrap();
+        assert_eq!(link.len(), 3, "{}", f.shared_log);
+        let mut friend = Session::new(RunSetup {
+            engine: EngineKind::Raft,
+            seed: 5,
+            nodes: 5,
+            replay: link,
+            until: Some((f.events, f.time_us)),
+        });
+        let g = friend.handle(UiCommand::Refresh);
+        assert!(g.error.is_none(), "{:?}", g.error);
+        assert_eq!(
+            (g.events, g.time_us, g.digest.clone()),
+            (f.events, f.time_us, f.digest.clone())
+        );
+        assert_eq!(g.shared_log, f.shared_log);
+        // And they go on identically.
+        assert_eq!(play(&mut friend, 30).digest, play(&mut s, 30).digest);
     }
 
     #[test]

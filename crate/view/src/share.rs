@@ -1,0 +1,204 @@
+//! The command log in a URL: `log=120.1500000.k2;400.2010000.p1-2/3-4-5;...`.
+//!
+//! Each entry is `<after event>.<time in µs>.<command>`, with commands written `k<n>` (kill), `r<n>`
+//! (restart), `p<ids>/<ids>[/...]` (partition, ids joined by `-`), `h` (heal) and `c<n>:<words>` (a client
+//! command, words joined by `+`). Only letters, digits and `=_-,:@` may appear in client words, so the log
+//! never needs escaping and carries no markup. Decoding checks every part and names what is wrong.
+
+use serde::{Deserialize, Serialize};
+
+use crate::UiCommand;
+
+/// A command that changed the world, with the moment it was applied: after event number `after_event`,
+/// at simulated time `at_us`. Replaying these on the same seed reproduces the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharedCommand {
+    pub after_event: u64,
+    pub at_us: u64,
+    pub command: UiCommand,
+}
+
+/// Longest log a URL may carry.
+pub const MAX_SHARED_COMMANDS: usize = 500;
+
+fn word_ok(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "=_-,:@".contains(c))
+}
+
+/// Whether `command` can travel in a link (and so whether the session logs it).
+pub fn shareable(command: &UiCommand) -> bool {
+    match command {
+        UiCommand::Kill(_) | UiCommand::Restart(_) | UiCommand::Heal => true,
+        UiCommand::Partition(groups) => groups.len() >= 2 && groups.iter().all(|g| !g.is_empty()),
+        UiCommand::Client { words, .. } => {
+            words.split_whitespace().all(word_ok) && !words.trim().is_empty()
+        }
+        _ => false,
+    }
+}
+
+pub fn encode(log: &[SharedCommand]) -> String {
+    let mut out = String::new();
+    for (i, entry) in log.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out += &format!("{}.{}.", entry.after_event, entry.at_us);
+        match &entry.command {
+            UiCommand::Kill(n) => out += &format!("k{n}"),
+            UiCommand::Restart(n) => out += &format!("r{n}"),
+            UiCommand::Heal => out.push('h'),
+            UiCommand::Partition(groups) => {
+                let groups: Vec<String> = groups
+                    .iter()
+                    .map(|g| g.iter().map(u32::to_string).collect::<Vec<_>>().join("-"))
+                    .collect();
+                out += &format!("p{}", groups.join("/"));
+            }
+            UiCommand::Client { node, words } => {
+                out += &format!(
+                    "c{node}:{}",
+                    words.split_whitespace().collect::<Vec<_>>().join("+")
+                )
+            }
+            // Not shareable; `shareable` keeps them out of the log.
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn decode(text: &str) -> Result<Vec<SharedCommand>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let entries: Vec<&str> = text.split(';').collect();
+    if entries.len() > MAX_SHARED_COMMANDS {
+        return Err(format!(
+            "the link's command log has {} entries; at most {MAX_SHARED_COMMANDS} are accepted",
+            entries.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    let mut last = (0u64, 0u64);
+    for (i, entry) in entries.iter().enumerate() {
+        let bad = |what: &str| format!("command {} in the link's log: {what}", i + 1);
+        let mut parts = entry.splitn(3, '.');
+        let (Some(ev), Some(at), Some(cmd)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("expected <event>.<time>.<command>"));
+        };
+        let after_event: u64 = ev
+            .parse()
+            .map_err(|_| bad("the event number is not a whole number"))?;
+        let at_us: u64 = at
+            .parse()
+            .map_err(|_| bad("the time is not a whole number of microseconds"))?;
+        if (after_event, at_us) < last {
+            return Err(bad("commands must be in the order they were applied"));
+        }
+        last = (after_event, at_us);
+        let id = |s: &str| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| bad("a node must be 1 to 64"))
+        };
+        let (kind, rest) = cmd.split_at(cmd.chars().next().map_or(0, char::len_utf8));
+        let command = match kind {
+            "k" => UiCommand::Kill(id(rest)?),
+            "r" => UiCommand::Restart(id(rest)?),
+            "h" if rest.is_empty() => UiCommand::Heal,
+            "p" => {
+                let groups = rest
+                    .split('/')
+                    .map(|g| g.split('-').map(id).collect::<Result<Vec<_>, _>>())
+                    .collect::<Result<Vec<_>, _>>()?;
+                UiCommand::Partition(groups)
+            }
+            "c" => {
+                let (node, words) = rest
+                    .split_once(':')
+                    .ok_or_else(|| bad("a client command is c<node>:<words>"))?;
+                UiCommand::Client {
+                    node: id(node)?,
+                    words: words.split('+').collect::<Vec<_>>().join(" "),
+                }
+            }
+            _ => return Err(bad("unknown command; expected k, r, p, h or c")),
+        };
+        if !shareable(&command) {
+            return Err(bad(
+                "a client word has characters a link may not carry, or a group is empty",
+            ));
+        }
+        out.push(SharedCommand {
+            after_event,
+            at_us,
+            command,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_round_trips() {
+        let log = vec![
+            SharedCommand {
+                after_event: 120,
+                at_us: 1_500_000,
+                command: UiCommand::Kill(2),
+            },
+            SharedCommand {
+                after_event: 400,
+                at_us: 2_010_000,
+                command: UiCommand::Partition(vec![vec![1, 2], vec![3, 4, 5]]),
+            },
+            SharedCommand {
+                after_event: 400,
+                at_us: 2_010_000,
+                command: UiCommand::Client {
+                    node: 1,
+                    words: "propose x=1".into(),
+                },
+            },
+            SharedCommand {
+                after_event: 900,
+                at_us: 4_000_000,
+                command: UiCommand::Heal,
+            },
+            SharedCommand {
+                after_event: 950,
+                at_us: 4_200_000,
+                command: UiCommand::Restart(2),
+            },
+        ];
+        let text = encode(&log);
+        assert_eq!(text, "120.1500000.k2;400.2010000.p1-2/3-4-5;400.2010000.c1:propose+x=1;900.4000000.h;950.4200000.r2");
+        assert_eq!(decode(&text).unwrap(), log);
+    }
+
+    #[test]
+    fn bad_logs_are_rejected_with_their_place() {
+        for (text, want) in [
+            ("1.2", "command 1"),
+            ("x.2.k1", "event number"),
+            ("1.2.k99", "1 to 64"),
+            ("5.5.k1;1.1.k2", "command 2"),
+            ("1.1.c1:<script>alert(1)</script>", "characters"),
+            ("1.1.z", "unknown command"),
+            ("1.1.p1", "group"),
+        ] {
+            let err = decode(text).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+        let long = vec!["1.1.h"; MAX_SHARED_COMMANDS + 1].join(";");
+        assert!(decode(&long).is_err());
+    }
+}
