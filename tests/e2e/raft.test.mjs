@@ -58,7 +58,7 @@ const send = async (id, words) => {
   await ctx.page.getByRole('button', { name: 'send the command' }).click();
 };
 
-test('a partitioned minority cannot commit; after heal it catches up', async () => {
+test('a partitioned minority cannot commit; after heal its entry is overwritten and it catches up', async () => {
   // Bring the killed node back so the majority side has three live voters.
   await ctx.page.getByRole('button', { name: `restart n${first.id}` }).click();
   await ctx.page.waitForFunction((id) => document.querySelector(`[data-testid=status-n${id}]`).textContent === 'up', first.id);
@@ -93,6 +93,12 @@ test('a partitioned minority cannot commit; after heal it catches up', async () 
   const stuck = await commitOf(leader.id);
   await ctx.page.waitForTimeout(500);
   assert.equal(await commitOf(leader.id), stuck, 'the minority does not commit');
+  const lostCells = () =>
+    ctx.page.evaluate(
+      (id) => [...document.querySelectorAll(`[data-testid=log-n${id}] .cell`)].filter((c) => c.title.includes('lost=1')).map((c) => c.classList.contains('committed')),
+      leader.id,
+    );
+  assert.deepEqual(await lostCells(), [false], 'the old leader holds its proposal, uncommitted');
   await ctx.shot('raft-partition.png');
   await ctx.page.getByRole('button', { name: 'heal the network' }).click();
   await ctx.page.waitForFunction(
@@ -102,6 +108,11 @@ test('a partitioned minority cannot commit; after heal it catches up', async () 
     },
     [next.id, leader.id],
     { timeout: 15_000 },
+  );
+  await ctx.page.waitForFunction(
+    (id) => ![...document.querySelectorAll(`[data-testid=log-n${id}] .cell`)].some((c) => c.title.includes('lost=1')),
+    leader.id,
+    { timeout: 10_000 },
   );
   await ctx.shot('raft-healed.png');
 });

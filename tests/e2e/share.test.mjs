@@ -54,10 +54,25 @@ test('a shared link replays the run to the same moment in a fresh browser', asyn
 });
 
 test('a link with script-like text is refused with a message and a fresh run', async () => {
-  await friend.page.goto(friend.url + '#engine=raft&seed=3&nodes=5&log=1.1.c1:%3Cscript%3Ealert(1)%3C/script%3E');
-  await friend.page.reload();
-  await friend.page.locator('p.notice').waitFor({ timeout: 20_000 });
-  assert.match(await friend.page.locator('p.notice').textContent(), /characters a link may not carry/);
+  // A new tab, so the link is a fresh page load (not a same-document hash change).
+  const tab = await friend.page.context().newPage();
+  await tab.goto(friend.url + '#engine=raft&seed=3&nodes=5&log=1.1.c1:%3Cscript%3Ealert(1)%3C/script%3E');
+  await tab.locator('p.notice').waitFor({ timeout: 20_000 });
+  assert.match(await tab.locator('p.notice').textContent(), /characters a link may not carry/);
+  assert.doesNotMatch(await tab.evaluate(() => location.hash), /script/, 'the page replaced the bad link');
+  await tab.close();
+});
+
+test('a link pasted into the same tab starts that run', async () => {
+  await friend.page.goto(friend.url + '#engine=demo&seed=5&nodes=3');
+  await friend.page.getByTestId('status-n3').waitFor({ timeout: 20_000 });
+  await friend.page.evaluate(() => {
+    location.hash = '#engine=gossip&seed=8&nodes=4';
+  });
+  await friend.page.waitForFunction(() => document.querySelector('[data-testid=seed]')?.textContent === '8', null, {
+    timeout: 20_000,
+  });
+  assert.equal(await friend.page.locator('.node-card').count(), 4);
 });
 
 test('no errors in the console', () => {

@@ -151,6 +151,16 @@ fn Playground() -> Html {
         });
     }
 
+    // A link pasted into this tab changes only the fragment, which loads nothing: start over from it.
+    // (The page itself rewrites the fragment with replaceState, which fires no hashchange.)
+    use_effect_with((), |_| {
+        let listener =
+            gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", |_| {
+                let _ = gloo::utils::window().location().reload();
+            });
+        move || drop(listener)
+    });
+
     // The animation loop: while playing, one `Advance` per display frame, each sent after the previous
     // frame came back. Paused or hidden, nothing runs.
     {
@@ -398,6 +408,17 @@ fn Playground() -> Html {
                                     <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
                                 } else {
                                     <button onclick={on_kill.reform(move |_| id)} aria-label={format!("kill n{id}")}>{ "kill" }</button>
+                                }
+                                if !n.log.is_empty() {
+                                    <div class="log-strip" aria-label={format!("log of n{id}")} data-testid={format!("log-n{id}")}>
+                                        { for n.log.iter().map(|c| html! {
+                                            <span class={classes!("cell", c.committed.then_some("committed"))}
+                                                style={format!("--hue: {}", (c.term * 67) % 360)}
+                                                title={format!("index {} · term {} · {}{}", c.index, c.term, c.label, if c.committed { " · committed" } else { "" })}>
+                                                { c.term }
+                                            </span>
+                                        }) }
+                                    </div>
                                 }
                             </div>
                         }

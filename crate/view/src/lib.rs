@@ -154,9 +154,25 @@ pub struct NodeView {
     pub summary: String,
     /// A countdown to draw as a shrinking arc (the election timer, a suspicion timeout).
     pub timer: Option<TimerView>,
+    /// The tail of the node's replicated log, oldest first (Raft), empty for engines without one.
+    #[serde(default)]
+    pub log: Vec<LogCell>,
     /// Label/value pairs for the detail panel.
     pub details: Vec<(String, String)>,
 }
+
+/// One log entry as drawn: a cell coloured by term, solid once committed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogCell {
+    pub index: u64,
+    pub term: u64,
+    pub committed: bool,
+    /// What the entry carries, in words ("noop", "x=1", "conf +n6").
+    pub label: String,
+}
+
+/// Log cells a node view carries at most (the newest).
+pub const MAX_LOG_CELLS: usize = 24;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimerView {

@@ -4,7 +4,7 @@
 
 use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use quorate_sim::{Latency, LinkParams};
-use quorate_view::{NodeView, TimerView};
+use quorate_view::{LogCell, NodeView, TimerView, MAX_LOG_CELLS};
 
 /// An engine the browser can host.
 pub trait Present: Scripted {
@@ -38,6 +38,7 @@ fn blank(id: NodeId) -> NodeView {
         role: None,
         summary: String::new(),
         timer: None,
+        log: Vec::new(),
         details: Vec::new(),
     }
 }
@@ -131,10 +132,21 @@ impl Present for quorate_raft::Raft {
             .then_some(s.election_deadline)
             .flatten()
             .map(|d| countdown("election timeout", d, now, config.election_timeout_max));
+        let skip = s.log.len().saturating_sub(MAX_LOG_CELLS);
+        let log = s.log[skip..]
+            .iter()
+            .map(|e| LogCell {
+                index: e.index,
+                term: e.term,
+                committed: e.index <= s.commit,
+                label: e.data.to_string(),
+            })
+            .collect();
         NodeView {
             role: Some(role.to_string()),
             summary: format!("term {} · commit {}", s.term, s.commit),
             timer,
+            log,
             details,
             ..blank(s.id)
         }

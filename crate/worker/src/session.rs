@@ -230,6 +230,7 @@ impl<E: Present> Run<E> {
                             .map(E::present_down)
                             .unwrap_or_default(),
                         timer: None,
+                        log: Vec::new(),
                         details: Vec::new(),
                     },
                 };
