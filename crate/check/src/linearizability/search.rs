@@ -15,7 +15,7 @@
 //! prunes a configuration when one with the same completed set and state but fewer unknown operations
 //! placed was seen (see [`Memo`]).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash};
 
 use rustc_hash::FxBuildHasher;
@@ -92,10 +92,10 @@ impl OpSet {
 /// same completed set and state but a *subset* of the unknown operations was entered before, this one
 /// can add nothing: every way forward from it is open from the other one too (the unknown operations
 /// are optional, and which calls are enabled depends only on the completed set). With no unknown
-/// operations this is exactly Lowe's memo of (linearized set, state). Only ever probed, never iterated,
-/// so the map's order cannot leak into any output.
+/// operations this is exactly Lowe's memo of (linearized set, state). Keyed by a 64-bit hash of the
+/// configuration (Fx, fixed seed) in an ordered map, like every collection in the pure crates.
 struct Memo<S> {
-    buckets: HashMap<u64, Vec<MemoEntry<S>>, FxBuildHasher>,
+    buckets: BTreeMap<u64, Vec<MemoEntry<S>>>,
 }
 
 struct MemoEntry<S> {
@@ -112,7 +112,7 @@ fn is_subset(a: &[u64], b: &[u64]) -> bool {
 impl<S: Eq + Hash + Clone> Memo<S> {
     fn new() -> Self {
         Memo {
-            buckets: HashMap::with_hasher(FxBuildHasher),
+            buckets: BTreeMap::new(),
         }
     }
 
