@@ -23,7 +23,8 @@ test('the page starts a run in a worker and shows three nodes beating', async ()
     before,
     { timeout: 10_000 },
   );
-  assert.ok((await ctx.page.locator('svg.ring .msg').count()) >= 0);
+  // Beats in flight are drawn along the links.
+  await ctx.page.waitForFunction(() => document.querySelectorAll('svg.ring .msg').length > 0, null, { timeout: 10_000 });
 });
 
 test('kill marks a node dead and the others continue', async () => {
