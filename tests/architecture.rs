@@ -66,6 +66,7 @@ const PURE: &[&str] = &[
     "quorate-kv",
     "quorate-gossip",
     "quorate-check",
+    "quorate-lesson",
 ];
 const IO_CRATES: &[&str] = &[
     "wasm-bindgen",
@@ -170,7 +171,9 @@ fn rule_1_no_clocks_or_entropy_in_engines_and_sim() {
         "OsRng",
         "getrandom",
     ];
-    for krate in ["core", "sim", "raft", "kv", "gossip", "check", "demo"] {
+    for krate in [
+        "core", "sim", "raft", "kv", "gossip", "check", "demo", "lesson",
+    ] {
         let hits = offending_lines(&root().join("crate").join(krate).join("src"), &needles);
         assert!(
             hits.is_empty(),
@@ -182,7 +185,7 @@ fn rule_1_no_clocks_or_entropy_in_engines_and_sim() {
 
 #[test]
 fn rule_5_no_hash_collections_in_engines_and_sim() {
-    for krate in ["core", "sim", "raft", "kv", "gossip", "demo"] {
+    for krate in ["core", "sim", "raft", "kv", "gossip", "demo", "lesson"] {
         let hits = offending_lines(
             &root().join("crate").join(krate).join("src"),
             &["HashMap", "HashSet"],
