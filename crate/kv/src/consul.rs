@@ -3,8 +3,8 @@
 //!
 //! - A session is created with a TTL (or none), a behavior (`release` or `delete`) and a lock-delay
 //!   (Consul's default: 15 s). It is invalidated explicitly (destroy) or when the leader finds its TTL
-//!   run out (a replicated destroy, like etcd's lease expiry). Consul also binds sessions to node health
-//!   checks; the gossip-driven invalidation arrives with the gossip integration.
+//!   run out (a replicated destroy, like etcd's lease expiry). A session created on a node
+//!   is bound to its health check instead (see the catalog below; gossip drives it in crate/systems).
 //! - `acquire(key, session)` takes the key's lock if nobody holds it and the key is not in lock-delay;
 //!   each new holder increments the key's `lock_index`. `release` gives it back.
 //! - When a session is invalidated, the keys it held are released (or deleted), and each gets a
@@ -44,6 +44,33 @@ pub struct Session {
     pub lock_delay_ms: u64,
     /// Keys this session holds. Invariant: `k` is here iff `entries[k].session == Some(id)`.
     pub held: BTreeSet<String>,
+    /// The node whose `serfHealth` check the session is bound to (its number, `n<node>`).
+    #[serde(default)]
+    pub node: Option<u32>,
+}
+
+/// A health check's state (Consul's `passing` / `critical`; `warning` is not modelled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Health {
+    Passing,
+    Critical,
+}
+
+/// A node in the catalog, with its `serfHealth` check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogNode {
+    pub node: u32,
+    pub serf_health: Health,
+    pub modify_index: u64,
+}
+
+/// One instance of a service: the service name on a node (Consul's service id is the name here).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub service: String,
+    pub node: u32,
+    /// Whether every check of the instance passes (here: its node's `serfHealth`).
+    pub passing: bool,
 }
 
 /// A Consul KV entry.
@@ -90,13 +117,49 @@ pub enum ConsulRequest {
         lock_index: u64,
         session: SessionId,
     },
+    /// A session bound to `node`'s `serfHealth` check (Consul's default session). Refused while the
+    /// check is critical or the node is not in the catalog.
+    SessionCreateOn {
+        node: u32,
+        behavior: Behavior,
+        lock_delay_ms: u64,
+    },
+    /// Sets a key's value (Consul `kv put`); bumps its modify index, keeps its lock holder.
+    KvSet {
+        key: String,
+        value: String,
+    },
+    /// Registers `node` (its `serfHealth` starts passing) and, if given, a service on it.
+    Register {
+        node: u32,
+        service: Option<String>,
+    },
+    /// Removes a service instance from the catalog.
+    Deregister {
+        node: u32,
+        service: String,
+    },
+    /// The leader's reconciliation of gossip into the catalog: `node`'s `serfHealth` becomes `health`.
+    /// Critical invalidates every session bound to the node (Consul's `ensureCheck` does it in the same
+    /// state-store transaction).
+    SerfHealth {
+        node: u32,
+        health: Health,
+    },
+    /// The instances of `service`, only the passing ones if `passing_only` (Consul `health/service?passing`).
+    HealthService {
+        service: String,
+        passing_only: bool,
+    },
 }
 
 impl ConsulRequest {
     pub fn is_read(&self) -> bool {
         matches!(
             self,
-            ConsulRequest::Get { .. } | ConsulRequest::CheckSequencer { .. }
+            ConsulRequest::Get { .. }
+                | ConsulRequest::CheckSequencer { .. }
+                | ConsulRequest::HealthService { .. }
         )
     }
 }
@@ -124,6 +187,24 @@ pub enum ConsulResponse {
     SessionNotFound {
         id: SessionId,
     },
+    /// A session cannot be created on a node that is unknown or whose `serfHealth` is critical.
+    NodeUnhealthy {
+        node: u32,
+    },
+    /// The catalog changed (register, deregister, health); `invalidated` lists the sessions it ended.
+    Catalog {
+        index: u64,
+        invalidated: Vec<SessionId>,
+    },
+    /// A health query's answer, with the catalog index a blocking query waits on.
+    Instances {
+        index: u64,
+        instances: Vec<Instance>,
+    },
+    /// A key was set at this modify index.
+    Set {
+        modify_index: u64,
+    },
 }
 
 /// Sessions, entries and lock-delays.
@@ -136,6 +217,15 @@ pub struct ConsulState {
     next_session: SessionId,
     /// Key -> no acquisition before this time (µs).
     lock_delays: BTreeMap<String, u64>,
+    /// Catalog nodes by number.
+    #[serde(default)]
+    nodes: BTreeMap<u32, CatalogNode>,
+    /// Registered services: (service, node).
+    #[serde(default)]
+    services: BTreeSet<(String, u32)>,
+    /// The consul index of the last catalog change (what a blocking health query waits on).
+    #[serde(default)]
+    catalog_index: u64,
 }
 
 impl ConsulState {
@@ -153,6 +243,40 @@ impl ConsulState {
 
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values()
+    }
+
+    /// The index of the last change of any kind (Consul's `X-Consul-Index` for a missing key).
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The index of the last catalog change.
+    pub fn catalog_index(&self) -> u64 {
+        self.catalog_index
+    }
+
+    pub fn catalog_nodes(&self) -> impl Iterator<Item = &CatalogNode> {
+        self.nodes.values()
+    }
+
+    /// Every instance of `service`, in node order, with whether it passes.
+    pub fn instances(&self, service: &str) -> Vec<Instance> {
+        self.services
+            .range((service.to_string(), 0)..=(service.to_string(), u32::MAX))
+            .map(|(s, n)| Instance {
+                service: s.clone(),
+                node: *n,
+                passing: self
+                    .nodes
+                    .get(n)
+                    .is_some_and(|c| c.serf_health == Health::Passing),
+            })
+            .collect()
+    }
+
+    /// Every registered (service, node), in order.
+    pub fn services(&self) -> impl Iterator<Item = &(String, u32)> {
+        self.services.iter()
     }
 
     /// Until when (µs) `key` cannot be acquired, if it is in lock-delay at `at`.
@@ -182,10 +306,94 @@ impl ConsulState {
                         behavior: *behavior,
                         lock_delay_ms: *lock_delay_ms,
                         held: BTreeSet::new(),
+                        node: None,
                     },
                 );
                 ConsulResponse::Session { id }
             }
+            ConsulRequest::SessionCreateOn {
+                node,
+                behavior,
+                lock_delay_ms,
+            } => {
+                if self
+                    .nodes
+                    .get(node)
+                    .is_none_or(|c| c.serf_health != Health::Passing)
+                {
+                    return ConsulResponse::NodeUnhealthy { node: *node };
+                }
+                self.next_session += 1;
+                let id = self.next_session;
+                self.index += 1;
+                self.sessions.insert(
+                    id,
+                    Session {
+                        id,
+                        ttl_ms: None,
+                        behavior: *behavior,
+                        lock_delay_ms: *lock_delay_ms,
+                        held: BTreeSet::new(),
+                        node: Some(*node),
+                    },
+                );
+                ConsulResponse::Session { id }
+            }
+            ConsulRequest::KvSet { key, value } => {
+                self.index += 1;
+                let index = self.index;
+                let entry = self.entries.entry(key.clone()).or_insert(Entry {
+                    key: key.clone(),
+                    value: String::new(),
+                    create_index: index,
+                    modify_index: index,
+                    lock_index: 0,
+                    session: None,
+                });
+                entry.value = value.clone();
+                entry.modify_index = index;
+                ConsulResponse::Set {
+                    modify_index: index,
+                }
+            }
+            ConsulRequest::Register { node, service } => {
+                self.index += 1;
+                let index = self.index;
+                self.nodes.entry(*node).or_insert(CatalogNode {
+                    node: *node,
+                    serf_health: Health::Passing,
+                    modify_index: index,
+                });
+                if let Some(s) = service {
+                    self.services.insert((s.clone(), *node));
+                }
+                self.catalog_index = index;
+                ConsulResponse::Catalog {
+                    index,
+                    invalidated: Vec::new(),
+                }
+            }
+            ConsulRequest::Deregister { node, service } => {
+                self.index += 1;
+                self.services.remove(&(service.clone(), *node));
+                self.catalog_index = self.index;
+                ConsulResponse::Catalog {
+                    index: self.index,
+                    invalidated: Vec::new(),
+                }
+            }
+            ConsulRequest::SerfHealth { node, health } => self.set_serf_health(*node, *health, at),
+            ConsulRequest::HealthService {
+                service,
+                passing_only,
+            } => ConsulResponse::Instances {
+                index: self.catalog_index,
+                instances: self
+                    .instances(service)
+                    .into_iter()
+                    .filter(|i| i.passing || !passing_only)
+                    .collect(),
+            },
             ConsulRequest::SessionDestroy { id } => match self.invalidate(*id, at) {
                 Some(released) => ConsulResponse::Destroyed { released },
                 None => ConsulResponse::SessionNotFound { id: *id },
@@ -223,6 +431,42 @@ impl ConsulState {
                     .get(key)
                     .is_some_and(|e| e.session == Some(*session) && e.lock_index == *lock_index),
             },
+        }
+    }
+
+    /// The leader's reconcile: records `node`'s health (registering the node if new); critical
+    /// invalidates every session bound to the node, at the same index.
+    fn set_serf_health(&mut self, node: u32, health: Health, at: u64) -> ConsulResponse {
+        self.index += 1;
+        let index = self.index;
+        let entry = self.nodes.entry(node).or_insert(CatalogNode {
+            node,
+            serf_health: health,
+            modify_index: index,
+        });
+        entry.serf_health = health;
+        entry.modify_index = index;
+        let mut invalidated = Vec::new();
+        if health == Health::Critical {
+            let bound: Vec<SessionId> = self
+                .sessions
+                .values()
+                .filter(|s| s.node == Some(node))
+                .map(|s| s.id)
+                .collect();
+            for id in bound {
+                self.invalidate(id, at);
+                invalidated.push(id);
+            }
+            // One change, one index: the invalidations above bumped it; keep the entry's index current.
+            if let Some(e) = self.nodes.get_mut(&node) {
+                e.modify_index = self.index;
+            }
+        }
+        self.catalog_index = self.index;
+        ConsulResponse::Catalog {
+            index: self.index,
+            invalidated,
         }
     }
 
@@ -330,6 +574,35 @@ impl fmt::Display for ConsulRequest {
                 lock_index,
                 session,
             } => write!(f, "check sequencer {key}:{lock_index}:{session}"),
+            ConsulRequest::SessionCreateOn {
+                node,
+                behavior,
+                lock_delay_ms,
+            } => write!(
+                f,
+                "session create node=n{node} behavior={behavior:?} lock-delay={lock_delay_ms}ms"
+            ),
+            ConsulRequest::KvSet { key, value } => write!(f, "consul set {key}={value}"),
+            ConsulRequest::Register { node, service } => match service {
+                Some(s) => write!(f, "register n{node} service={s}"),
+                None => write!(f, "register n{node}"),
+            },
+            ConsulRequest::Deregister { node, service } => {
+                write!(f, "deregister n{node} service={service}")
+            }
+            ConsulRequest::SerfHealth { node, health } => {
+                write!(f, "serfHealth n{node} {health:?}")
+            }
+            ConsulRequest::HealthService {
+                service,
+                passing_only,
+            } => {
+                write!(f, "health {service}")?;
+                if *passing_only {
+                    f.write_str(" passing")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -354,6 +627,30 @@ impl fmt::Display for ConsulResponse {
             ),
             ConsulResponse::Sequencer { valid } => write!(f, "sequencer valid={valid}"),
             ConsulResponse::SessionNotFound { id } => write!(f, "session {id} not found"),
+            ConsulResponse::NodeUnhealthy { node } => {
+                write!(f, "node n{node} unknown or critical")
+            }
+            ConsulResponse::Catalog { index, invalidated } => {
+                write!(f, "catalog index={index}")?;
+                if !invalidated.is_empty() {
+                    write!(f, " invalidated={invalidated:?}")?;
+                }
+                Ok(())
+            }
+            ConsulResponse::Instances { index, instances } => {
+                write!(f, "index={index} instances=[")?;
+                for (i, x) in instances.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "n{}", x.node)?;
+                    if !x.passing {
+                        f.write_str("(critical)")?;
+                    }
+                }
+                f.write_str("]")
+            }
+            ConsulResponse::Set { modify_index } => write!(f, "set index={modify_index}"),
         }
     }
 }
@@ -494,5 +791,75 @@ mod tests {
             ConsulResponse::SessionNotFound { id: 9 }
         );
         assert_eq!(c, before);
+    }
+
+    #[test]
+    fn a_critical_serf_health_invalidates_the_sessions_bound_to_that_node_at_once() {
+        let mut c = ConsulState::default();
+        let on = |node| ConsulRequest::SessionCreateOn {
+            node,
+            behavior: Behavior::Release,
+            lock_delay_ms: DEFAULT_LOCK_DELAY_MS,
+        };
+        assert_eq!(
+            c.apply(&on(4), 0),
+            ConsulResponse::NodeUnhealthy { node: 4 }
+        );
+        for node in [4, 5] {
+            c.apply(
+                &ConsulRequest::Register {
+                    node,
+                    service: Some("web".into()),
+                },
+                0,
+            );
+        }
+        let ConsulResponse::Session { id: a } = c.apply(&on(4), 0) else {
+            panic!()
+        };
+        let ConsulResponse::Session { id: b } = c.apply(&on(5), 0) else {
+            panic!()
+        };
+        assert!(acquire(&mut c, "k", a, 0));
+        let r = c.apply(
+            &ConsulRequest::SerfHealth {
+                node: 4,
+                health: Health::Critical,
+            },
+            1_000_000,
+        );
+        assert!(
+            matches!(r, ConsulResponse::Catalog { ref invalidated, .. } if invalidated == &[a])
+        );
+        assert!(c.session(a).is_none() && c.session(b).is_some());
+        assert_eq!(c.entry("k").unwrap().session, None, "released");
+        assert!(
+            !acquire(&mut c, "k", b, 15_999_999),
+            "lock-delay from the invalidation"
+        );
+        assert!(acquire(&mut c, "k", b, 16_000_000));
+        let health = ConsulRequest::HealthService {
+            service: "web".into(),
+            passing_only: true,
+        };
+        let ConsulResponse::Instances { instances, .. } = c.apply(&health, 0) else {
+            panic!()
+        };
+        assert_eq!(instances.iter().map(|i| i.node).collect::<Vec<_>>(), [5]);
+        assert_eq!(
+            c.apply(&on(4), 0),
+            ConsulResponse::NodeUnhealthy { node: 4 }
+        );
+        c.apply(
+            &ConsulRequest::SerfHealth {
+                node: 4,
+                health: Health::Passing,
+            },
+            0,
+        );
+        let ConsulResponse::Instances { instances, .. } = c.apply(&health, 0) else {
+            panic!()
+        };
+        assert_eq!(instances.len(), 2, "back when healthy again");
     }
 }
