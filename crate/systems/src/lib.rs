@@ -1,0 +1,1 @@
+//! Consul and etcd as whole systems, built from Quorate's engines.
