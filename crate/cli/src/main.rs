@@ -6,6 +6,7 @@ mod bench;
 mod check;
 mod engines;
 mod gossip;
+mod lesson;
 mod raft;
 mod run;
 
@@ -36,6 +37,8 @@ enum Command {
     Gossip(gossip::GossipArgs),
     /// Raft sweeps: the paper's Figure 16 and randomized safety/liveness soaks.
     Raft(raft::RaftArgs),
+    /// Play lessons (narrated scenarios) step by step and check that each step's story holds.
+    Lesson(lesson::LessonArgs),
     /// List the engines and the params and client commands each accepts in scenario files.
     Engines,
 }
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Gossip(args) => gossip::gossip(args),
         Command::Raft(args) => raft::raft(args),
+        Command::Lesson(args) => lesson::lesson(args),
         Command::Engines => {
             print!("{}", engines::describe());
             Ok(ExitCode::SUCCESS)
