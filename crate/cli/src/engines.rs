@@ -5,6 +5,7 @@ use quorate_demo::Heartbeat;
 use quorate_gossip::Gossip;
 use quorate_kv::KvNode;
 use quorate_raft::Raft;
+use quorate_systems::{ConsulNode, EtcdNode};
 
 /// Calls `$body` with `$E` bound to the engine named `$name`, or evaluates `$unknown`.
 macro_rules! with_engine {
@@ -26,13 +27,28 @@ macro_rules! with_engine {
                 type $E = quorate_kv::KvNode;
                 $body
             }
+            n if n == <quorate_systems::ConsulNode as quorate_core::Scripted>::NAME => {
+                type $E = quorate_systems::ConsulNode;
+                $body
+            }
+            n if n == <quorate_systems::EtcdNode as quorate_core::Scripted>::NAME => {
+                type $E = quorate_systems::EtcdNode;
+                $body
+            }
             _ => $unknown,
         }
     };
 }
 pub(crate) use with_engine;
 
-pub const NAMES: &[&str] = &[Heartbeat::NAME, Gossip::NAME, Raft::NAME, KvNode::NAME];
+pub const NAMES: &[&str] = &[
+    Heartbeat::NAME,
+    Gossip::NAME,
+    Raft::NAME,
+    KvNode::NAME,
+    ConsulNode::NAME,
+    EtcdNode::NAME,
+];
 
 pub fn describe() -> String {
     let mut out = String::new();
@@ -41,6 +57,8 @@ pub fn describe() -> String {
         (Gossip::NAME, Gossip::script_help()),
         (Raft::NAME, Raft::script_help()),
         (KvNode::NAME, KvNode::script_help()),
+        (ConsulNode::NAME, ConsulNode::script_help()),
+        (EtcdNode::NAME, EtcdNode::script_help()),
     ] {
         out += &format!("{name}\n");
         for line in help.lines() {

@@ -1,7 +1,10 @@
 //! Consul and etcd as whole systems, built from Quorate's engines.
 
 pub mod consul;
+pub mod etcd;
+mod script;
 pub mod server;
 pub mod wire;
 
 pub use consul::{ConsulConfig, ConsulNode};
+pub use etcd::{EtcdConfig, EtcdNode};

@@ -696,7 +696,16 @@ impl ConsulNode {
                     self.step_server(now, Input::Command(c), out)
                 }
                 Command::Gossip(c) => self.step_gossip(now, Input::Command(c), out),
-                Command::Run(spec) => {
+                Command::Run(mut spec) => {
+                    // A lock without hold= / think= takes the world's defaults.
+                    if let Spec::Lock { hold, think, .. } = &mut spec {
+                        if *hold == Duration::ZERO {
+                            *hold = self.cfg.hold;
+                        }
+                        if *think == Duration::ZERO {
+                            *think = self.cfg.think;
+                        }
+                    }
                     if self.server.is_some() {
                         return Err(Error::NotAnAgent(self.id.0));
                     }
