@@ -18,7 +18,7 @@
 //! - `pushpull`: full state exchange and join.
 //! - [`serf`]: Lamport-stamped user events, de-duplication, rumor mongering.
 //! - [`status`]: what the UI draws.
-//! - [`theory`]: the formulas and reference curves.
+//! - [`theory`]: the formulas and reference curves; [`markov`]: push gossip as an exact Markov chain.
 //! - [`api`]: timers, commands, events, durable state.
 //! - `sweep` (feature `sweep`, on by default): measurements on the deterministic world.
 //!
@@ -42,6 +42,7 @@ pub mod api;
 pub mod awareness;
 pub mod broadcast;
 pub mod config;
+pub mod markov;
 pub mod member;
 pub mod msg;
 mod node;
