@@ -4,6 +4,7 @@
 
 mod bench;
 mod check;
+mod compare;
 mod engines;
 mod gossip;
 mod lesson;
@@ -39,6 +40,8 @@ enum Command {
     Raft(raft::RaftArgs),
     /// Play lessons (narrated scenarios) step by step and check that each step's story holds.
     Lesson(lesson::LessonArgs),
+    /// Consul beside etcd: lock failover, discovery and partitions, timed phase by phase over many seeds.
+    Compare(compare::CompareArgs),
     /// List the engines and the params and client commands each accepts in scenario files.
     Engines,
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Gossip(args) => gossip::gossip(args),
         Command::Raft(args) => raft::raft(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Lesson(args) => lesson::lesson(args),
         Command::Engines => {
             print!("{}", engines::describe());

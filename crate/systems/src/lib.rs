@@ -2,6 +2,8 @@
 
 pub mod consul;
 pub mod etcd;
+#[cfg(feature = "measure")]
+pub mod measure;
 mod script;
 pub mod server;
 pub mod wire;

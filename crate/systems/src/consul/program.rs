@@ -280,6 +280,8 @@ impl Program {
         self.inflight = None;
         let resp = match reply.result {
             Ok(Response::Consul(r)) => r,
+            // A monitor that gets an error gives up: api.Lock's `MonitorRetries` is 0.
+            _ if self.phase_is_held() => return self.monitor_failed(k, reports),
             // Not the leader, a dropped read: ask again (the engine moves to another server).
             _ => return self.kick(k),
         };
@@ -438,17 +440,31 @@ impl Program {
         }
     }
 
-    /// The call in flight got no answer in time (the engine already moved to another server).
-    pub fn on_timeout(&mut self, k: &Knobs, reports: &mut Vec<Report>) -> Step {
-        self.inflight = None;
-        if let (Spec::Lock { key, .. }, Phase::Held { .. }) = (&self.spec, &self.phase) {
-            // api.Lock's monitor gives up at the first error: the lock is lost.
+    fn phase_is_held(&self) -> bool {
+        matches!(
+            (&self.spec, &self.phase),
+            (Spec::Lock { .. }, Phase::Held { .. })
+        )
+    }
+
+    /// api.Lock's monitor gives up at the first error: the lock counts as lost.
+    fn monitor_failed(&mut self, k: &Knobs, reports: &mut Vec<Report>) -> Step {
+        if let Spec::Lock { key, .. } = &self.spec {
             reports.push(Report::Lost {
                 key: key.clone(),
                 why: "monitor failed".into(),
             });
-            self.phase = Phase::Acquire;
-            self.token += 1;
+        }
+        self.phase = Phase::Acquire;
+        self.token += 1;
+        self.kick(k)
+    }
+
+    /// The call in flight got no answer in time (the engine already moved to another server).
+    pub fn on_timeout(&mut self, k: &Knobs, reports: &mut Vec<Report>) -> Step {
+        self.inflight = None;
+        if self.phase_is_held() {
+            return self.monitor_failed(k, reports);
         }
         self.kick(k)
     }

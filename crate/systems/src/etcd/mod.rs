@@ -72,6 +72,8 @@ pub enum Timer {
     KeepAlive {
         p: u32,
     },
+    /// clientv3's `deadlineLoop`: every 500 ms, leases past their client-side deadline are lost.
+    LeaseDeadlines,
     Ping,
     CallTimeout {
         id: u64,
@@ -306,8 +308,8 @@ impl EtcdNode {
                     _ => None,
                 };
                 let step = match kind {
-                    CallKind::KeepAlive { sent } => {
-                        self.programs[p as usize].on_keepalive(sent, &reply, &k, &mut reports)
+                    CallKind::KeepAlive { .. } => {
+                        self.programs[p as usize].on_keepalive(now, &reply, &k, &mut reports)
                     }
                     CallKind::Main => {
                         if self.programs[p as usize].inflight != Some(id) {
@@ -362,14 +364,21 @@ impl EtcdNode {
         }
     }
 
-    fn on_keepalive_tick(&mut self, now: SimTime, p: u32, out: &mut Outbox<Self>) {
+    fn on_deadlines(&mut self, now: SimTime, out: &mut Outbox<Self>) {
         let k = self.knobs();
-        let mut reports = Vec::new();
-        let prog = &mut self.programs[p as usize];
-        if let Some(step) = prog.keepalive_due(now, &k, &mut reports) {
-            self.report(p, reports, out);
-            self.act(p, step, out);
-        } else if prog.needs_keepalive() {
+        for p in 0..self.programs.len() as u32 {
+            let mut reports = Vec::new();
+            if let Some(step) = self.programs[p as usize].keepalive_due(now, &k, &mut reports) {
+                self.report(p, reports, out);
+                self.act(p, step, out);
+            }
+        }
+        out.set_timer(Duration::from_millis(500), Timer::LeaseDeadlines);
+    }
+
+    fn on_keepalive_tick(&mut self, now: SimTime, p: u32, out: &mut Outbox<Self>) {
+        let prog = &self.programs[p as usize];
+        if prog.needs_keepalive() {
             let lease = prog.lease;
             let id = self.fresh_id(p);
             self.calls
@@ -415,6 +424,7 @@ impl EtcdNode {
                     server.step_kv(now, Input::Start, out).map_err(Error::Kv)?;
                 } else {
                     out.set_timer(self.cfg.ping_interval, Timer::Ping);
+                    out.set_timer(Duration::from_millis(500), Timer::LeaseDeadlines);
                     for p in 0..self.programs.len() as u32 {
                         self.boot_program(p, out);
                     }
@@ -456,6 +466,7 @@ impl EtcdNode {
                         }
                     }
                     Timer::KeepAlive { p } => self.on_keepalive_tick(now, p, out),
+                    Timer::LeaseDeadlines => self.on_deadlines(now, out),
                     Timer::Ping => {
                         if self.ping.is_some() {
                             // The last ping went unanswered for a whole interval: the member is gone.
@@ -621,6 +632,7 @@ impl fmt::Display for Timer {
             Timer::Wait { .. } => f.write_str("blocking-wait"),
             Timer::Program { p, .. } => write!(f, "program {p}"),
             Timer::KeepAlive { p } => write!(f, "keepalive {p}"),
+            Timer::LeaseDeadlines => f.write_str("lease-deadlines"),
             Timer::Ping => f.write_str("ping"),
             Timer::CallTimeout { id } => write!(f, "call-timeout #{}", id & 0xffff_ffff),
         }

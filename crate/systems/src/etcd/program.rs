@@ -10,8 +10,10 @@
 //! - `put`: one put.
 //!
 //! A lease is kept alive every TTL/3 (clientv3's default); the client also keeps its own deadline (the
-//! last acknowledged keep-alive's send time plus the TTL) and counts the lease lost past it, as
-//! clientv3's session does when its keep-alive channel closes.
+//! receipt of the last keep-alive answer plus the TTL, as clientv3's lessor sets it) and, checking every
+//! 500 ms (clientv3's `deadlineLoop`), counts the lease lost past it, as clientv3's session does when
+//! its keep-alive channel closes. That deadline falls a little after the leader's own (the answer took
+//! time to arrive), which is where etcd's lock has a window with two believers.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -491,7 +493,7 @@ impl Program {
         }
     }
 
-    /// The keep-alive tick: past the client-side deadline the lease counts as lost.
+    /// The deadline check: past the client-side deadline the lease counts as lost.
     pub fn keepalive_due(
         &mut self,
         now: SimTime,
