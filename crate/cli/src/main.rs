@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod engines;
 mod gossip;
+mod lab;
 mod lesson;
 mod raft;
 mod run;
@@ -38,6 +39,8 @@ enum Command {
     Gossip(gossip::GossipArgs),
     /// Raft sweeps: the paper's Figure 16 and randomized safety/liveness soaks.
     Raft(raft::RaftArgs),
+    /// Many seeded runs per figure, next to the papers' numbers; --csv writes the rows.
+    Lab(lab::LabArgs),
     /// Play lessons (narrated scenarios) step by step and check that each step's story holds.
     Lesson(lesson::LessonArgs),
     /// Consul beside etcd: lock failover, discovery and partitions, timed phase by phase over many seeds.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Raft(args) => raft::raft(args),
         Command::Compare(args) => compare::compare(args),
         Command::Lesson(args) => lesson::lesson(args),
+        Command::Lab(args) => lab::lab(args),
         Command::Engines => {
             print!("{}", engines::describe());
             Ok(ExitCode::SUCCESS)

@@ -121,9 +121,17 @@ pub struct Spread {
 }
 
 pub fn dissemination(n: u32, seed: u64) -> Spread {
-    let config = full_config(n);
+    dissemination_with(n, 3, 0.0, seed)
+}
+
+/// [`dissemination`] with `fanout` gossip targets per interval (GossipNodes) and `loss` on every link.
+pub fn dissemination_with(n: u32, fanout: u32, loss: f64, seed: u64) -> Spread {
+    let config = Config {
+        gossip_nodes: fanout,
+        ..full_config(n)
+    };
     let interval = config.gossip_interval;
-    let mut w = world(seed, n, config, lan_link(0.0), TraceMode::Off);
+    let mut w = world(seed, n, config, lan_link(loss), TraceMode::Off);
     let origin = NodeId(1 + (draw(seed, 3) * f64::from(n)) as u32);
     let at = SimTime::from_micros(5_000_000 + (draw(seed, 4) * 1e6) as u64);
     w.run_until(at);

@@ -63,11 +63,11 @@ impl<'a, E: Scripted> LessonRun<'a, E> {
                 checks.observe(&record);
                 on_record(&self.world, &record);
             }
-            if !self.world.next_event_time().is_some_and(|t| t <= end) {
+            if self.world.next_event_time().is_none_or(|t| t > end) {
                 break;
             }
             for _ in 0..1024 {
-                if !self.world.next_event_time().is_some_and(|t| t <= end) {
+                if self.world.next_event_time().is_none_or(|t| t > end) {
                     break;
                 }
                 self.world.step();
