@@ -6,7 +6,11 @@ use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
-use quorate_view::{EngineKind, Frame, NodeStatus, RunSetup, UiCommand};
+use quorate_view::codec::{decode, encode};
+use quorate_view::{
+    EngineKind, Frame, Hosting, Milestone, NodeStatus, RunSetup, UiCommand, WorkerState,
+};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
@@ -37,6 +41,8 @@ struct State {
     side_b: BTreeSet<u32>,
     log: VecDeque<String>,
     notice: Option<String>,
+    /// Where engines run, as the URL or the hosting menu asked.
+    hosting: Hosting,
 }
 
 enum Action {
@@ -45,6 +51,7 @@ enum Action {
     Select(u32),
     ToggleSide(u32),
     Notice(String),
+    Hosting(Hosting),
 }
 
 impl Reducible for State {
@@ -59,6 +66,7 @@ impl Reducible for State {
             side_b: self.side_b.clone(),
             log: self.log.clone(),
             notice: self.notice.clone(),
+            hosting: self.hosting,
         };
         match action {
             Action::Frame(mut frame) => {
@@ -86,6 +94,7 @@ impl Reducible for State {
                 }
             }
             Action::Notice(text) => next.notice = Some(text),
+            Action::Hosting(hosting) => next.hosting = hosting,
         }
         Rc::new(next)
     }
@@ -99,9 +108,22 @@ fn Playground() -> Html {
     });
     let bridge = {
         let dispatcher = state.dispatcher();
-        use_worker_bridge::<Orchestrator, _>(move |frame: Frame| {
-            dispatcher.dispatch(Action::Frame(frame))
+        use_worker_bridge::<Orchestrator, _>(move |bytes: Vec<u8>| {
+            match decode::<Frame>(&bytes, "a frame from the orchestrator") {
+                Ok(mut frame) => {
+                    if let Some(json) = frame.export.take() {
+                        download("quorate-trace.json", &json);
+                    }
+                    dispatcher.dispatch(Action::Frame(frame))
+                }
+                Err(e) => dispatcher.dispatch(Action::Notice(e.to_string())),
+            }
         })
+    };
+    // Every command crosses to the orchestrator in the binary codec.
+    let bridge = {
+        let bridge = bridge.clone();
+        Callback::from(move |command: UiCommand| bridge.send(encode(&command)))
     };
 
     // Start the run once: engine, seed and size from the URL, or a fresh seed written into the URL.
@@ -117,9 +139,21 @@ fn Playground() -> Html {
                     Some(&url::fragment(&setup)),
                 );
             }
-            bridge.send(UiCommand::Start(setup));
+            bridge.emit(UiCommand::Start(setup));
         })
     };
+    {
+        // Node workers load the same script as the orchestrator; it needs the absolute address.
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| {
+            let href = gloo::utils::window().location().href().unwrap_or_default();
+            let page = href.split(['#', '?']).next().unwrap_or_default();
+            let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
+            bridge.emit(UiCommand::Hello {
+                worker_script: format!("{dir}worker.js"),
+            });
+        });
+    }
     {
         let start = start.clone();
         let dispatcher = state.dispatcher();
@@ -135,8 +169,10 @@ fn Playground() -> Html {
                     nodes: 5,
                     replay: Vec::new(),
                     until: None,
+                    hosting: Hosting::Auto,
                 })
             });
+            dispatcher.dispatch(Action::Hosting(wanted.hosting));
             if wanted.until.is_some() {
                 // A link to a moment opens paused on that moment.
                 dispatcher.dispatch(Action::SetPlaying(false));
@@ -147,6 +183,7 @@ fn Playground() -> Html {
                 nodes: wanted.nodes,
                 replay: wanted.replay,
                 until: wanted.until,
+                hosting: wanted.hosting,
             });
         });
     }
@@ -175,7 +212,7 @@ fn Playground() -> Html {
                         .borrow_mut()
                         .replace(now)
                         .map_or(0.0, |before| now - before);
-                    bridge.send(UiCommand::Advance { wall_ms });
+                    bridge.emit(UiCommand::Advance { wall_ms });
                 }));
             } else {
                 handle.borrow_mut().take();
@@ -186,7 +223,7 @@ fn Playground() -> Html {
 
     let send = |command: fn(u32) -> UiCommand| {
         let bridge = bridge.clone();
-        Callback::from(move |id: u32| bridge.send(command(id)))
+        Callback::from(move |id: u32| bridge.emit(command(id)))
     };
     let on_kill = send(UiCommand::Kill);
     let on_restart = send(UiCommand::Restart);
@@ -204,7 +241,7 @@ fn Playground() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| {
             dispatcher.dispatch(Action::SetPlaying(false));
-            bridge.send(UiCommand::Step);
+            bridge.emit(UiCommand::Step);
         })
     };
     let on_speed = {
@@ -212,26 +249,133 @@ fn Playground() -> Html {
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(exponent) = input.value().parse::<f64>() {
-                bridge.send(UiCommand::SetSpeed(10f64.powf(exponent)));
+                bridge.emit(UiCommand::SetSpeed(10f64.powf(exponent)));
             }
         })
     };
     let on_key = {
         let on_play = on_play.clone();
         let on_step = on_step.clone();
-        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
-            " " => {
-                e.prevent_default();
-                on_play.emit(());
+        let bridge = bridge.clone();
+        let selected = state.selected;
+        Callback::from(move |e: KeyboardEvent| {
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .is_some_and(|i| i.type_() == "text");
+            if typing {
+                return;
             }
-            "ArrowRight" => on_step.emit(()),
-            _ => {}
+            match (e.key().as_str(), selected) {
+                (" ", _) => {
+                    e.prevent_default();
+                    on_play.emit(());
+                }
+                ("ArrowRight", _) => on_step.emit(()),
+                ("k", Some(id)) => bridge.emit(UiCommand::Kill(id)),
+                ("r", Some(id)) => bridge.emit(UiCommand::Restart(id)),
+                _ => {}
+            }
+        })
+    };
+    let on_pause_node = {
+        let bridge = bridge.clone();
+        let paused: BTreeSet<u32> = state
+            .frame
+            .as_ref()
+            .map(|f| {
+                f.nodes
+                    .iter()
+                    .filter(|n| n.status == NodeStatus::Paused)
+                    .map(|n| n.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Callback::from(move |id: u32| {
+            bridge.emit(if paused.contains(&id) {
+                UiCommand::Resume(id)
+            } else {
+                UiCommand::Pause(id)
+            })
+        })
+    };
+    let on_crash = {
+        let bridge = bridge.clone();
+        Callback::from(move |id: u32| bridge.emit(UiCommand::CrashWorker(id)))
+    };
+    let on_until = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |milestone: Milestone| {
+            dispatcher.dispatch(Action::SetPlaying(false));
+            bridge.emit(UiCommand::RunUntil(milestone));
+        })
+    };
+    let on_hosting = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(hosting) = Hosting::parse(&select.value()) {
+                dispatcher.dispatch(Action::Hosting(hosting));
+                bridge.emit(UiCommand::SetHosting(hosting));
+            }
+        })
+    };
+    let on_seek = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(ms) = input.value().parse::<f64>() {
+                dispatcher.dispatch(Action::SetPlaying(false));
+                bridge.emit(UiCommand::Seek {
+                    time_us: (ms * 1_000.0).max(0.0) as u64,
+                });
+            }
+        })
+    };
+    let on_branch = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |index: usize| {
+            dispatcher.dispatch(Action::SetPlaying(false));
+            bridge.emit(UiCommand::Branch(index));
+        })
+    };
+    let on_export = {
+        let bridge = bridge.clone();
+        Callback::from(move |_: MouseEvent| bridge.emit(UiCommand::ExportTrace))
+    };
+    let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
+    let on_import = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let bridge = bridge.clone();
+            let dispatcher = dispatcher.clone();
+            let task = gloo::file::callbacks::read_as_text(&file.into(), move |text| match text {
+                Ok(text) => {
+                    dispatcher.dispatch(Action::SetPlaying(false));
+                    bridge.emit(UiCommand::ImportTrace(text));
+                }
+                Err(e) => {
+                    dispatcher.dispatch(Action::Notice(format!("could not read the file: {e}")))
+                }
+            });
+            *reader.borrow_mut() = Some(task);
+            input.set_value("");
         })
     };
 
     let on_engine = {
         let start = start.clone();
         let seed = state.frame.as_ref().map(|f| f.seed);
+        let hosting = state.hosting;
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(engine) = EngineKind::parse(&select.value()) {
@@ -241,6 +385,7 @@ fn Playground() -> Html {
                     nodes: engine.default_nodes(),
                     replay: Vec::new(),
                     until: None,
+                    hosting,
                 });
             }
         })
@@ -251,6 +396,7 @@ fn Playground() -> Html {
             .frame
             .as_ref()
             .map(|f| (f.engine, f.nodes.len() as u32));
+        let hosting = state.hosting;
         Callback::from(move |_: MouseEvent| {
             let (engine, nodes) = current.unwrap_or((EngineKind::Raft, 5));
             start.emit(RunSetup {
@@ -259,6 +405,7 @@ fn Playground() -> Html {
                 nodes,
                 replay: Vec::new(),
                 until: None,
+                hosting,
             });
         })
     };
@@ -283,13 +430,13 @@ fn Playground() -> Html {
                     "tick “side B” on some nodes, not all, to cut the network in two".into(),
                 ));
             } else {
-                bridge.send(UiCommand::Partition(vec![a, b]));
+                bridge.emit(UiCommand::Partition(vec![a, b]));
             }
         })
     };
     let on_heal = {
         let bridge = bridge.clone();
-        Callback::from(move |_: MouseEvent| bridge.send(UiCommand::Heal))
+        Callback::from(move |_: MouseEvent| bridge.emit(UiCommand::Heal))
     };
     let command_box = use_node_ref();
     let on_client = {
@@ -308,13 +455,14 @@ fn Playground() -> Html {
             };
             let words = input.value();
             if let (Some(node), false) = (target, words.trim().is_empty()) {
-                bridge.send(UiCommand::Client { node, words });
+                bridge.emit(UiCommand::Client { node, words });
             }
         })
     };
 
     let on_share = {
         let frame = state.frame.clone();
+        let hosting = state.hosting;
         let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| {
             let Some(f) = &frame else { return };
@@ -322,6 +470,7 @@ fn Playground() -> Html {
                 f.engine,
                 f.seed,
                 f.nodes.len() as u32,
+                hosting,
                 &f.shared_log,
                 f.events,
                 f.time_us,
@@ -362,6 +511,15 @@ fn Playground() -> Html {
                 <span class="stat" title="Simulated time">{ "t = " }<code data-testid="time">{ format!("{:.3} s", frame.time_us as f64 / 1e6) }</code></span>
                 <span class="stat" title="Events processed">{ "events " }<code data-testid="events">{ frame.events }</code></span>
                 <span class="stat" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &frame.digest }</code></span>
+                <label class="stat hosting" title="Where the engines run: a Web Worker per node (killing a node ends its worker), or all inside the orchestrator worker">
+                    { "nodes run in " }
+                    <select aria-label="where the nodes run" onchange={on_hosting}>
+                        { for [Hosting::Auto, Hosting::PerNode, Hosting::Inline].iter().map(|h| html! {
+                            <option value={h.name()} selected={*h == state.hosting}>{ hosting_title(*h) }</option>
+                        }) }
+                    </select>
+                    <code data-testid="workers">{ workers_text(&frame) }</code>
+                </label>
             </header>
             <section class="controls" aria-label="Run controls">
                 <button onclick={on_play.reform(|_| ())} aria-label={ if state.playing { "pause" } else { "play" } }>
@@ -372,6 +530,17 @@ fn Playground() -> Html {
                 <button onclick={on_partition} aria-label="partition side B from the rest" title="Cut the network between the nodes ticked “side B” and the others">{ "Partition" }</button>
                 <button onclick={on_heal} aria-label="heal the network">{ "Heal" }</button>
                 <button onclick={on_share} aria-label="link to this moment" title="Put a link in the address bar that replays this run to this moment">{ "Link" }</button>
+                <span class="until" role="group" aria-label="run until">
+                    { "until " }
+                    { for [Milestone::Leader, Milestone::Commit, Milestone::Membership].into_iter().map(|m| html! {
+                        <button onclick={on_until.reform(move |_| m)} aria-label={format!("run until the {}", m.title())} title={format!("Run to the {} and pause there", m.title())}>{ until_label(m) }</button>
+                    }) }
+                </span>
+                <button onclick={on_export} aria-label="export the trace as JSON" title="Download this run (setup, commands, digest and trace) as JSON">{ "Export" }</button>
+                <label class="import" title="Replay a run from an exported JSON file and check its digest">
+                    { "Import " }
+                    <input type="file" accept=".json,application/json" aria-label="import a trace" onchange={on_import} />
+                </label>
                 <form class="client" onsubmit={on_client}>
                     <label>
                         { format!("command to n{} ", state.selected.unwrap_or_else(|| frame.nodes.first().map_or(1, |n| n.id))) }
@@ -387,6 +556,9 @@ fn Playground() -> Html {
             </section>
             if let Some(notice) = &state.notice {
                 <p class="notice" role="status">{ notice }</p>
+            }
+            if let Some(reached) = &frame.reached {
+                <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
             }
             <div class="stage">
                 <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
@@ -408,6 +580,9 @@ fn Playground() -> Html {
                                     <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
                                 } else {
                                     <button onclick={on_kill.reform(move |_| id)} aria-label={format!("kill n{id}")}>{ "kill" }</button>
+                                    <button onclick={on_pause_node.reform(move |_| id)} aria-label={format!("{} n{id}", if n.status == NodeStatus::Paused { "resume" } else { "pause" })}>
+                                        { if n.status == NodeStatus::Paused { "resume" } else { "pause" } }
+                                    </button>
                                 }
                                 if !n.log.is_empty() {
                                     <div class="log-strip" aria-label={format!("log of n{id}")} data-testid={format!("log-n{id}")}>
@@ -427,15 +602,122 @@ fn Playground() -> Html {
                         <dl class="details" aria-label={format!("details of n{}", node.id)}>
                             { for node.details.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
                         </dl>
+                        if frame.hosting.per_node && node.status != NodeStatus::Down {
+                            <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash the worker of n{}", node.id)}
+                                title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
+                                { "crash its worker" }
+                            </button>
+                        }
                     }
                 </aside>
             </div>
+            { timeline(&frame, on_seek, on_branch) }
             <section class="log" aria-label="Event log">
                 <h2>{ "Event log" }</h2>
                 <pre data-testid="log">{ for state.log.iter().rev().take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
             </section>
         </main>
     }
+}
+
+fn timeline(frame: &Frame, on_seek: Callback<InputEvent>, on_branch: Callback<usize>) -> Html {
+    let t = &frame.timeline;
+    let head_us = t
+        .branches
+        .get(t.branch)
+        .map_or(frame.time_us, |b| b.head_us);
+    html! {
+        <section class="timeline" aria-label="Timeline">
+            <input type="range" min="0" max={(head_us as f64 / 1000.0).to_string()} step="1"
+                value={(frame.time_us as f64 / 1000.0).to_string()}
+                aria-label="simulated time: drag back to see the past" oninput={on_seek} data-testid="scrubber" />
+            <span class="where" data-testid="timeline-state">
+                { if t.at_head { "live".to_string() } else {
+                    format!("the past ({:.1} s of {:.1} s): play to replay, act to fork", frame.time_us as f64 / 1e6, head_us as f64 / 1e6)
+                } }
+            </span>
+            if t.branches.len() > 1 {
+                <span class="branches" role="group" aria-label="branches">
+                    { for t.branches.iter().enumerate().map(|(i, b)| {
+                        let label = match b.parent {
+                            None => "main".to_string(),
+                            Some((p, _, us)) => format!("fork of {} at {:.1} s", branch_name(p), us as f64 / 1e6),
+                        };
+                        html! {
+                            <button aria-pressed={(i == t.branch).to_string()} onclick={on_branch.reform(move |_| i)}
+                                aria-label={format!("branch {}: {label}", branch_name(i))}>
+                                { format!("{} · {label}", branch_name(i)) }
+                            </button>
+                        }
+                    }) }
+                </span>
+            }
+        </section>
+    }
+}
+
+fn branch_name(index: usize) -> String {
+    if index == 0 {
+        "main".to_string()
+    } else {
+        format!("b{index}")
+    }
+}
+
+fn hosting_title(hosting: Hosting) -> &'static str {
+    match hosting {
+        Hosting::Auto => "auto",
+        Hosting::PerNode => "a worker each",
+        Hosting::Inline => "the orchestrator",
+    }
+}
+
+fn workers_text(frame: &Frame) -> String {
+    if !frame.hosting.per_node {
+        return "inline".to_string();
+    }
+    let running = frame.hosting.workers.iter().filter(|w| w.running()).count();
+    let crashed = frame
+        .hosting
+        .workers
+        .iter()
+        .filter(|w| matches!(w.state, WorkerState::Crashed(_)))
+        .count();
+    if crashed > 0 {
+        format!("{running} workers · {crashed} crashed")
+    } else {
+        format!("{running} workers")
+    }
+}
+
+fn until_label(milestone: Milestone) -> &'static str {
+    match milestone {
+        Milestone::Leader => "leader",
+        Milestone::Commit => "commit",
+        Milestone::Membership => "membership",
+    }
+}
+
+/// Offers `text` as a file download.
+fn download(name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = gloo::utils::document();
+    if let Ok(a) = document.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 fn speed_label(speed: f64) -> String {

@@ -1,7 +1,12 @@
-//! Run setup in the URL fragment: `#engine=raft&seed=42&nodes=5`, and for a shared moment also
-//! `&log=<commands>&at=<events>.<µs>`. A link reproduces the run, to the same moment.
+//! Run setup in the URL fragment: `#v=1&engine=raft&seed=42&nodes=5`, optionally `&host=workers` or
+//! `&host=inline`, and for a shared moment also `&log=<commands>&at=<events>.<µs>`. A link reproduces
+//! the run, to the same moment. `v` is the format's version (absent means 1); a link from a later
+//! version is refused by name rather than misread.
 
-use quorate_view::{decode_log, EngineKind, RunSetup, SharedCommand};
+use quorate_view::{decode_log, EngineKind, Hosting, RunSetup, SharedCommand};
+
+/// The version of the fragment format this page writes and reads.
+pub const VERSION: u32 = 1;
 
 /// Largest cluster the page offers.
 pub const MAX_NODES: u32 = 64;
@@ -15,6 +20,7 @@ pub struct Wanted {
     pub replay: Vec<SharedCommand>,
     /// Events and simulated µs of the shared moment.
     pub until: Option<(u64, u64)>,
+    pub hosting: Hosting,
 }
 
 /// Reads `engine`, `seed` and `nodes`; unknown keys are ignored, bad values are reported by name.
@@ -24,6 +30,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
     let mut nodes = None;
     let mut replay = Vec::new();
     let mut until = None;
+    let mut hosting = Hosting::Auto;
     for pair in fragment
         .trim_start_matches('#')
         .split('&')
@@ -31,6 +38,22 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
     {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
+            "v" => {
+                if value != VERSION.to_string() {
+                    return Err(format!(
+                        "the link is in format version `{}`; this page reads version {VERSION}",
+                        shorten(value)
+                    ));
+                }
+            }
+            "host" => {
+                hosting = Hosting::parse(value).ok_or_else(|| {
+                    format!(
+                        "host in the URL must be auto, workers or inline, got `{}`",
+                        shorten(value)
+                    )
+                })?
+            }
             "engine" => {
                 engine = EngineKind::parse(value).ok_or_else(|| {
                     format!(
@@ -84,6 +107,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
         nodes: nodes.unwrap_or_else(|| engine.default_nodes()),
         replay,
         until,
+        hosting,
     })
 }
 
@@ -98,11 +122,19 @@ fn shorten(value: &str) -> String {
 
 pub fn fragment(setup: &RunSetup) -> String {
     format!(
-        "#engine={}&seed={}&nodes={}",
+        "#v={VERSION}&engine={}&seed={}&nodes={}{}",
         setup.engine.name(),
         setup.seed,
-        setup.nodes
+        setup.nodes,
+        host_part(setup.hosting)
     )
+}
+
+fn host_part(hosting: Hosting) -> String {
+    match hosting {
+        Hosting::Auto => String::new(),
+        other => format!("&host={}", other.name()),
+    }
 }
 
 /// The link to a moment of a run: its setup, the commands applied so far and where it stands.
@@ -110,11 +142,16 @@ pub fn moment(
     engine: EngineKind,
     seed: u64,
     nodes: u32,
+    hosting: Hosting,
     shared_log: &str,
     events: u64,
     time_us: u64,
 ) -> String {
-    let mut text = format!("#engine={}&seed={seed}&nodes={nodes}", engine.name());
+    let mut text = format!(
+        "#v={VERSION}&engine={}&seed={seed}&nodes={nodes}{}",
+        engine.name(),
+        host_part(hosting)
+    );
     if !shared_log.is_empty() {
         text += &format!("&log={shared_log}");
     }
@@ -140,7 +177,8 @@ mod tests {
                 seed: Some(42),
                 nodes: 5,
                 replay: Vec::new(),
-                until: None
+                until: None,
+                hosting: Hosting::Auto,
             })
         );
         assert_eq!(
@@ -150,19 +188,28 @@ mod tests {
                 seed: None,
                 nodes: 5,
                 replay: Vec::new(),
-                until: None
+                until: None,
+                hosting: Hosting::Auto,
             })
         );
         let shared = parse_fragment(&moment(
             EngineKind::Raft,
             3,
             5,
+            Hosting::Inline,
             "10.2000.k1;12.2500.h",
             40,
             9000,
         ))
         .unwrap();
-        assert_eq!((shared.replay.len(), shared.until), (2, Some((40, 9000))));
+        assert_eq!(
+            (shared.replay.len(), shared.until, shared.hosting),
+            (2, Some((40, 9000)), Hosting::Inline)
+        );
+        assert!(parse_fragment("#v=2&seed=1")
+            .unwrap_err()
+            .contains("version"));
+        assert!(parse_fragment("#host=gpu").unwrap_err().contains("host"));
         assert!(parse_fragment("#log=1.1.c1:<script>")
             .unwrap_err()
             .contains("characters"));
@@ -180,11 +227,12 @@ mod tests {
             nodes: 4,
             replay: Vec::new(),
             until: None,
+            hosting: Hosting::PerNode,
         };
         let back = parse_fragment(&fragment(&setup)).unwrap();
         assert_eq!(
-            (back.engine, back.seed, back.nodes),
-            (EngineKind::Demo, Some(9), 4)
+            (back.engine, back.seed, back.nodes, back.hosting),
+            (EngineKind::Demo, Some(9), 4, Hosting::PerNode)
         );
     }
 

@@ -29,6 +29,12 @@ impl Latency {
             Latency::Uniform { min, max } => rng.duration_between(min, max),
         }
     }
+    fn min(&self) -> Duration {
+        match *self {
+            Latency::Fixed(d) => d,
+            Latency::Uniform { min, max } => min.min(max),
+        }
+    }
     fn max(&self) -> Duration {
         match *self {
             Latency::Fixed(d) => d,
@@ -182,6 +188,16 @@ impl Network {
     }
 
     /// Two-way partition between every pair of groups.
+    /// The shortest delay any link can give a message: no message sent at `t` arrives before
+    /// `t + min_delay()`.
+    pub fn min_delay(&self) -> Duration {
+        std::iter::once(&self.default_link)
+            .chain(self.links.values())
+            .map(|link| link.latency.min())
+            .min()
+            .unwrap_or(Duration::ZERO)
+    }
+
     pub fn partition(&mut self, groups: &[BTreeSet<NodeId>]) {
         for (i, a) in groups.iter().enumerate() {
             for (j, b) in groups.iter().enumerate() {

@@ -113,6 +113,13 @@ impl<E: Engine> Queue<E> {
     pub fn pop(&mut self) -> Option<Queued<E>> {
         self.heap.pop()
     }
+    pub fn peek(&self) -> Option<&Queued<E>> {
+        self.heap.peek()
+    }
+    /// Puts back an event taken with `pop`, under its original key.
+    pub fn reinsert(&mut self, queued: Queued<E>) {
+        self.heap.push(queued);
+    }
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|q| q.time)
     }

@@ -10,6 +10,9 @@ use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, Sim
 use serde::{Deserialize, Serialize};
 
 pub use crate::command::{SimError, WorldCommand};
+pub use hosted::{Answer, Boot, Call, CallKey, Drive, Hosting, NodeHost};
+
+mod hosted;
 use crate::network::{DropReason, LinkParams, Network, Rule, Verdict};
 use crate::queue::{EventKind, Queue};
 use crate::trace::{Digest, Record, TraceRecord};
@@ -46,8 +49,12 @@ pub enum NodeState {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 struct Slot<E: Engine> {
-    /// `None` while the node is down. Invariant: `paused` implies `Some`.
+    /// The engine when it runs here; `None` while the node is down or hosted elsewhere (`away`).
+    /// Invariant: `paused` implies the node is up (`engine` is `Some` or `away`).
     engine: Option<E>,
+    /// Up, with its engine in another host (a node worker); see [`hosted`].
+    #[serde(default)]
+    away: bool,
     /// What the node persisted, folded with `Engine::apply_persist`; survives kills.
     durable: E::Durable,
     /// Boots so far minus one; timers set in an earlier generation are stale and dropped.
@@ -60,6 +67,12 @@ struct Slot<E: Engine> {
     slow: Duration,
     /// When a slow node finishes the inputs it has accepted so far.
     busy_until: SimTime,
+}
+
+impl<E: Engine> Slot<E> {
+    fn is_up(&self) -> bool {
+        self.engine.is_some() || self.away
+    }
 }
 
 /// A user command with the moment it was applied: after event number `after_event`, at time `at`.
@@ -103,6 +116,18 @@ pub struct World<E: Engine> {
     records: Vec<TraceRecord<E>>,
     #[serde(skip)]
     outbox: Outbox<E>,
+    /// Where nodes booted from now on run.
+    #[serde(default)]
+    hosting: Hosting,
+    /// Hosted nodes booted but not yet started, in boot order (their `Boot` records wait for the answer).
+    #[serde(skip)]
+    starting: Vec<(NodeId, u32)>,
+    /// Answers from hosted nodes, waiting for their event to come up.
+    #[serde(skip)]
+    answers: BTreeMap<CallKey, (NodeId, Answer<E>)>,
+    /// The call the engine step in progress answers, for hosted nodes.
+    #[serde(skip)]
+    current: Option<CallKey>,
 }
 
 impl<E: Engine> World<E> {
@@ -112,6 +137,16 @@ impl<E: Engine> World<E> {
     }
 
     pub fn with_trace(config: WorldConfig<E>, trace_mode: TraceMode) -> World<E> {
+        Self::build(config, trace_mode, Hosting::Inline)
+    }
+
+    /// A world whose nodes run elsewhere (one host per node), driven by [`World::drive`]: its nodes
+    /// start when their first answers come back.
+    pub fn hosted(config: WorldConfig<E>, trace_mode: TraceMode) -> World<E> {
+        Self::build(config, trace_mode, Hosting::Away)
+    }
+
+    fn build(config: WorldConfig<E>, trace_mode: TraceMode, hosting: Hosting) -> World<E> {
         let config_hash = Digest::of(
             &serde_json::to_string(&(&config.nodes, &config.engine, &config.network))
                 .unwrap_or_default(),
@@ -132,6 +167,10 @@ impl<E: Engine> World<E> {
             command_log: Vec::new(),
             records: Vec::new(),
             outbox: Outbox::new(),
+            hosting,
+            starting: Vec::new(),
+            answers: BTreeMap::new(),
+            current: None,
         };
         let mut ids = config.nodes;
         ids.sort();
@@ -175,10 +214,10 @@ impl<E: Engine> World<E> {
         self.nodes.keys().copied()
     }
     pub fn node_state(&self, id: NodeId) -> Option<NodeState> {
-        self.nodes.get(&id).map(|s| match (&s.engine, s.paused) {
-            (None, _) => NodeState::Down,
-            (Some(_), true) => NodeState::Paused,
-            (Some(_), false) => NodeState::Up,
+        self.nodes.get(&id).map(|s| match (s.is_up(), s.paused) {
+            (false, _) => NodeState::Down,
+            (true, true) => NodeState::Paused,
+            (true, false) => NodeState::Up,
         })
     }
     /// The node's engine, `None` when it is down or does not exist.
@@ -262,6 +301,10 @@ impl<E: Engine> World<E> {
             command_log: self.command_log.clone(),
             records: Vec::new(),
             outbox: Outbox::new(),
+            hosting: self.hosting,
+            starting: self.starting.clone(),
+            answers: BTreeMap::new(),
+            current: None,
         }
     }
 
@@ -285,7 +328,9 @@ impl<E: Engine> World<E> {
         );
         self.now = event.time;
         self.events += 1;
+        self.current = Some(CallKey::Event(event.seq));
         self.process(event.kind);
+        self.current = None;
         true
     }
 
@@ -364,9 +409,12 @@ impl<E: Engine> World<E> {
 
     fn validate(&self, command: &WorldCommand<E::Command>) -> Result<(), SimError> {
         let existing = |id: NodeId| self.nodes.get(&id).ok_or(SimError::UnknownNode(id));
-        let up = |id: NodeId| match existing(id)?.engine {
-            Some(_) => Ok(()),
-            None => Err(SimError::NodeDown(id)),
+        let up = |id: NodeId| {
+            if existing(id)?.is_up() {
+                Ok(())
+            } else {
+                Err(SimError::NodeDown(id))
+            }
         };
         let prob = |p: f64| {
             if (0.0..=1.0).contains(&p) {
@@ -377,10 +425,13 @@ impl<E: Engine> World<E> {
         };
         match command {
             WorldCommand::Kill(n) | WorldCommand::Client { node: n, .. } => up(*n),
-            WorldCommand::Restart(n) => match existing(*n)?.engine {
-                Some(_) => Err(SimError::NodeUp(*n)),
-                None => Ok(()),
-            },
+            WorldCommand::Restart(n) => {
+                if existing(*n)?.is_up() {
+                    Err(SimError::NodeUp(*n))
+                } else {
+                    Ok(())
+                }
+            }
             WorldCommand::Pause(n) => {
                 up(*n)?;
                 if existing(*n)?.paused {
@@ -447,8 +498,10 @@ impl<E: Engine> World<E> {
         });
         match command {
             WorldCommand::Kill(n) => {
+                self.forget_calls(n);
                 let slot = self.slot(n);
                 slot.engine = None;
+                slot.away = false;
                 slot.paused = false;
                 slot.deferred.clear();
                 slot.busy_until = SimTime::ZERO;
@@ -525,16 +578,20 @@ impl<E: Engine> World<E> {
     }
 
     fn boot_new(&mut self, id: NodeId) {
-        let engine = E::boot(
-            id,
-            &self.engine_config,
-            None,
-            NodeRng::for_node(self.seed, id, 0),
-        );
+        let away = self.hosting == Hosting::Away;
+        let engine = (!away).then(|| {
+            E::boot(
+                id,
+                &self.engine_config,
+                None,
+                NodeRng::for_node(self.seed, id, 0),
+            )
+        });
         self.nodes.insert(
             id,
             Slot {
-                engine: Some(engine),
+                engine,
+                away,
                 durable: E::Durable::default(),
                 generation: 0,
                 paused: false,
@@ -543,6 +600,10 @@ impl<E: Engine> World<E> {
                 busy_until: SimTime::ZERO,
             },
         );
+        if away {
+            self.starting.push((id, 0));
+            return;
+        }
         self.record(Record::Boot {
             node: id,
             generation: 0,
@@ -558,9 +619,14 @@ impl<E: Engine> World<E> {
             .get_mut(&id)
             .expect("command validated against existing nodes");
         slot.generation += 1;
+        let generation = slot.generation;
+        if self.hosting == Hosting::Away {
+            slot.away = true;
+            self.starting.push((id, generation));
+            return;
+        }
         let rng = NodeRng::for_node(seed, id, slot.generation);
         slot.engine = Some(E::boot(id, config, Some(&slot.durable), rng));
-        let generation = slot.generation;
         self.record(Record::Boot {
             node: id,
             generation,
@@ -586,7 +652,7 @@ impl<E: Engine> World<E> {
             self.lost_on_arrival(kind, DropReason::NoSuchNode);
             return;
         };
-        if slot.engine.is_none() {
+        if !slot.is_up() {
             // Timers of a dead node die with it; messages and client commands to it are lost.
             self.lost_on_arrival(kind, DropReason::NodeDown);
             return;
@@ -663,10 +729,21 @@ impl<E: Engine> World<E> {
         let Some(slot) = self.nodes.get_mut(&id) else {
             return;
         };
-        let Some(engine) = slot.engine.as_mut() else {
-            return;
+        let result = match slot.engine.as_mut() {
+            Some(engine) => engine.step(now, input, &mut outbox),
+            None if slot.away => {
+                let key = self.current.take();
+                match key.and_then(|key| self.answers.remove(&key)) {
+                    Some((_, answer)) => answer.map(|effects| {
+                        for effect in effects {
+                            outbox.push(effect);
+                        }
+                    }),
+                    None => panic!("{id} is hosted elsewhere and has no answer for {key:?}"),
+                }
+            }
+            None => return,
         };
-        let result = engine.step(now, input, &mut outbox);
         if let Err(error) = result {
             outbox.truncate(0);
             self.outbox = outbox;

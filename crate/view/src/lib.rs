@@ -4,6 +4,8 @@
 //! Everything here is plain serde data and names no engine type, so the UI crate can depend on this crate
 //! alone.
 
+pub mod codec;
+pub mod host;
 mod share;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,89 @@ pub enum UiCommand {
     },
     /// Ask for a frame without advancing.
     Refresh,
+    /// Where the node workers' script is (`worker.js`, absolute): sent once, before the first `Start`.
+    Hello {
+        worker_script: String,
+    },
+    /// Move the run's nodes into their own workers or into the orchestrator, keeping their state.
+    SetHosting(Hosting),
+    /// Run until the next event of this kind (or a minute of simulated time), then pause there.
+    RunUntil(Milestone),
+    /// Show the run as it was at this simulated time on the current branch (time travel); playing on
+    /// from there replays the branch, a command there forks a new branch.
+    Seek {
+        time_us: u64,
+    },
+    /// Go to the head of another branch.
+    Branch(usize),
+    /// Pause a node: it takes no input until resumed (messages wait for it).
+    Pause(u32),
+    Resume(u32),
+    /// Make a node's worker panic, as a bug in its engine would: the node is reported crashed.
+    CrashWorker(u32),
+    /// Put the run, as JSON, into the next frame's `export`.
+    ExportTrace,
+    /// Start the run a JSON export describes and check that it reproduces the export's digest.
+    ImportTrace(String),
+}
+
+/// Where a run's engines execute (DESIGN.md, "Hosting in the browser").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Hosting {
+    /// A worker per node up to [`MAX_WORKER_NODES`] nodes, inline above.
+    #[default]
+    Auto,
+    /// Every node's engine in its own dedicated worker.
+    PerNode,
+    /// Every engine inside the orchestrator worker.
+    Inline,
+}
+
+/// Largest cluster `Hosting::Auto` gives a worker per node.
+pub const MAX_WORKER_NODES: u32 = 16;
+
+impl Hosting {
+    /// Whether a run of `nodes` nodes gets a worker per node.
+    pub fn per_node(self, nodes: u32) -> bool {
+        match self {
+            Hosting::Auto => nodes <= MAX_WORKER_NODES,
+            Hosting::PerNode => true,
+            Hosting::Inline => false,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Hosting::Auto => "auto",
+            Hosting::PerNode => "workers",
+            Hosting::Inline => "inline",
+        }
+    }
+    pub fn parse(name: &str) -> Option<Hosting> {
+        [Hosting::Auto, Hosting::PerNode, Hosting::Inline]
+            .into_iter()
+            .find(|h| h.name() == name)
+    }
+}
+
+/// What "run until" stops at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Milestone {
+    /// A node becomes leader.
+    Leader,
+    /// A commit index advances.
+    Commit,
+    /// The membership changes (Raft configuration; gossip member state).
+    Membership,
+}
+
+impl Milestone {
+    pub fn title(self) -> &'static str {
+        match self {
+            Milestone::Leader => "next leader",
+            Milestone::Commit => "next commit",
+            Milestone::Membership => "next membership change",
+        }
+    }
 }
 
 /// Everything that fixes a run: with the command log, it reproduces the run.
@@ -55,6 +140,8 @@ pub struct RunSetup {
     /// replay, then wait.
     #[serde(default)]
     pub until: Option<(u64, u64)>,
+    #[serde(default)]
+    pub hosting: Hosting,
 }
 
 /// The protocol a run simulates.
@@ -132,6 +219,65 @@ pub struct Frame {
     pub error: Option<String>,
     /// The commands that changed this run so far, encoded for a link (see `encode_log`).
     pub shared_log: String,
+    /// Where the engines run, and the node workers.
+    pub hosting: HostingView,
+    /// Branches and the cursor, for scrubbing.
+    pub timeline: Timeline,
+    /// The answer to `ExportTrace`: the run as JSON.
+    pub export: Option<String>,
+    /// What `RunUntil` stopped at, in words.
+    pub reached: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostingView {
+    /// Whether each node has its own worker (else every engine runs in the orchestrator).
+    pub per_node: bool,
+    /// Node workers by node, in node order; empty when inline.
+    pub workers: Vec<WorkerView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkerView {
+    pub node: u32,
+    pub state: WorkerState,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum WorkerState {
+    /// Spawned, loading its code.
+    Starting,
+    Running,
+    /// Terminated because its node went down.
+    Terminated,
+    /// Panicked or stopped answering; its node was taken down.
+    Crashed(String),
+}
+
+impl WorkerView {
+    pub fn running(&self) -> bool {
+        matches!(self.state, WorkerState::Starting | WorkerState::Running)
+    }
+}
+
+/// The run's branches and where the view is on the current one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub branch: usize,
+    pub branches: Vec<BranchView>,
+    /// Whether the view is at the head of its branch (else it shows the past).
+    pub at_head: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BranchView {
+    /// The branch this one forked from, and the moment (events, µs) it forked.
+    pub parent: Option<(usize, u64, u64)>,
+    /// The furthest moment the branch has run to.
+    pub head_events: u64,
+    pub head_us: u64,
+    /// Commands applied on the branch (inherited ones included).
+    pub commands: usize,
 }
 
 /// Trace lines a frame carries at most, so a fast run cannot flood the UI.

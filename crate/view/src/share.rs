@@ -1,7 +1,7 @@
 //! The command log in a URL: `log=120.1500000.k2;400.2010000.p1-2/3-4-5;...`.
 //!
 //! Each entry is `<after event>.<time in µs>.<command>`, with commands written `k<n>` (kill), `r<n>`
-//! (restart), `p<ids>/<ids>[/...]` (partition, ids joined by `-`), `h` (heal) and `c<n>:<words>` (a client
+//! (restart), `z<n>` (pause), `u<n>` (resume), `p<ids>/<ids>[/...]` (partition, ids joined by `-`), `h` (heal) and `c<n>:<words>` (a client
 //! command, words joined by `+`). Only letters, digits and `=_-,:@` may appear in client words, so the log
 //! never needs escaping and carries no markup. Decoding checks every part and names what is wrong.
 
@@ -31,7 +31,11 @@ fn word_ok(word: &str) -> bool {
 /// Whether `command` can travel in a link (and so whether the session logs it).
 pub fn shareable(command: &UiCommand) -> bool {
     match command {
-        UiCommand::Kill(_) | UiCommand::Restart(_) | UiCommand::Heal => true,
+        UiCommand::Kill(_)
+        | UiCommand::Restart(_)
+        | UiCommand::Pause(_)
+        | UiCommand::Resume(_)
+        | UiCommand::Heal => true,
         UiCommand::Partition(groups) => groups.len() >= 2 && groups.iter().all(|g| !g.is_empty()),
         UiCommand::Client { words, .. } => {
             words.split_whitespace().all(word_ok) && !words.trim().is_empty()
@@ -50,6 +54,8 @@ pub fn encode(log: &[SharedCommand]) -> String {
         match &entry.command {
             UiCommand::Kill(n) => out += &format!("k{n}"),
             UiCommand::Restart(n) => out += &format!("r{n}"),
+            UiCommand::Pause(n) => out += &format!("z{n}"),
+            UiCommand::Resume(n) => out += &format!("u{n}"),
             UiCommand::Heal => out.push('h'),
             UiCommand::Partition(groups) => {
                 let groups: Vec<String> = groups
@@ -110,6 +116,8 @@ pub fn decode(text: &str) -> Result<Vec<SharedCommand>, String> {
         let command = match kind {
             "k" => UiCommand::Kill(id(rest)?),
             "r" => UiCommand::Restart(id(rest)?),
+            "z" => UiCommand::Pause(id(rest)?),
+            "u" => UiCommand::Resume(id(rest)?),
             "h" if rest.is_empty() => UiCommand::Heal,
             "p" => {
                 let groups = rest
@@ -127,7 +135,7 @@ pub fn decode(text: &str) -> Result<Vec<SharedCommand>, String> {
                     words: words.split('+').collect::<Vec<_>>().join(" "),
                 }
             }
-            _ => return Err(bad("unknown command; expected k, r, p, h or c")),
+            _ => return Err(bad("unknown command; expected k, r, z, u, p, h or c")),
         };
         if !shareable(&command) {
             return Err(bad(
@@ -192,7 +200,7 @@ mod tests {
             ("1.2.k99", "1 to 64"),
             ("5.5.k1;1.1.k2", "command 2"),
             ("1.1.c1:<script>alert(1)</script>", "characters"),
-            ("1.1.z", "unknown command"),
+            ("1.1.q", "unknown command"),
             ("1.1.p1", "group"),
         ] {
             let err = decode(text).unwrap_err();

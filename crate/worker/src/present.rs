@@ -4,7 +4,7 @@
 
 use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use quorate_sim::{Latency, LinkParams};
-use quorate_view::{LogCell, NodeView, TimerView, MAX_LOG_CELLS};
+use quorate_view::{LogCell, Milestone, NodeView, TimerView, MAX_LOG_CELLS};
 
 /// An engine the browser can host.
 pub trait Present: Scripted {
@@ -19,6 +19,12 @@ pub trait Present: Scripted {
 
     /// The summary line of a down node, from what it persisted.
     fn present_down(durable: &Self::Durable) -> String;
+
+    /// Which "run until" target an emitted event meets, if any.
+    fn milestone(event: &Self::Event) -> Option<Milestone> {
+        let _ = event;
+        None
+    }
 }
 
 fn link(min_ms: u64, max_ms: u64) -> LinkParams {
@@ -155,6 +161,16 @@ impl Present for quorate_raft::Raft {
     fn present_down(d: &quorate_raft::Durable) -> String {
         format!("down · term {} kept", d.term)
     }
+
+    fn milestone(event: &quorate_raft::Event) -> Option<Milestone> {
+        use quorate_raft::Event;
+        match event {
+            Event::BecameLeader { .. } => Some(Milestone::Leader),
+            Event::Committed { .. } => Some(Milestone::Commit),
+            Event::ConfApplied { .. } => Some(Milestone::Membership),
+            _ => None,
+        }
+    }
 }
 
 impl Present for quorate_gossip::Gossip {
@@ -206,5 +222,15 @@ impl Present for quorate_gossip::Gossip {
     fn present_down(d: &quorate_gossip::Durable) -> String {
         let _ = d;
         "down".to_string()
+    }
+
+    fn milestone(event: &quorate_gossip::Event) -> Option<Milestone> {
+        use quorate_gossip::Event;
+        match event {
+            Event::Alive { .. } | Event::Suspect { .. } | Event::Dead { .. } => {
+                Some(Milestone::Membership)
+            }
+            _ => None,
+        }
     }
 }

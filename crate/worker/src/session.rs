@@ -1,14 +1,37 @@
-//! A run as the orchestrator holds it: the world, the pace, and the frames it sends to the UI.
+//! A run as the orchestrator holds it: the world, its node workers, the pace, the branches, and the
+//! frames it sends to the UI.
 //!
-//! Pure and synchronous, so it is tested natively; the worker in `lib.rs` only wires it to messages.
+//! Pure and synchronous: a UI command or a node worker's message goes in, [`Out`]s come out (frames for
+//! the UI, messages for node workers, workers to spawn or terminate). `lib.rs` wires them to real
+//! workers; the tests wire them to in-process node hosts, through the same codec.
+//!
+//! Hosting (DESIGN.md, "Hosting in the browser"): with a worker per node the world is built hosted
+//! ([`World::hosted`]) and every engine step is a call to that node's worker; inline, the engines live
+//! in the world. Both give the same trace. A task (advance, step, run until, a command's settling)
+//! runs until it needs answers, waits for them, and ends with a frame; UI commands that arrive meanwhile
+//! wait their turn.
+//!
+//! Time travel: a branch is the seed plus its command log. Seeking rebuilds the world inline from the
+//! log (deterministic replay) and hands the engines to fresh workers if the run has them; playing on
+//! from the past replays the branch's later commands at their moments; a command in the past starts a
+//! new branch from there, and the old one stays reachable.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use quorate_core::{Duration, NodeId, SimTime};
-use quorate_sim::{node_ids, NodeState, World, WorldCommand, WorldConfig};
+use quorate_sim::{
+    node_ids, Answer, CallKey, Drive, Hosting as SimHosting, NodeState, Record, TraceMode, World,
+    WorldCommand, WorldConfig,
+};
+use quorate_view::codec::{decode, encode};
+use quorate_view::host::{FromNode, ToNode};
 use quorate_view::{
-    encode_log, shareable, EngineKind, Frame, MessageView, NodeStatus, RunSetup, SharedCommand,
-    UiCommand, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
+    decode_log, encode_log, shareable, BranchView, EngineKind, Frame, HostingView, MessageView,
+    Milestone, NodeStatus, NodeView, RunSetup, SharedCommand, Timeline, UiCommand, WorkerState,
+    WorkerView, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
 };
 
+use crate::node::{engine_from_state, state_bytes};
 use crate::present::Present;
 
 /// Most wall time one `Advance` may cover: after a hidden tab comes back, the run resumes rather than
@@ -18,53 +41,137 @@ const MAX_WALL_STEP_MS: f64 = 100.0;
 const MAX_EVENTS_PER_ADVANCE: u64 = 200_000;
 /// Largest cluster the page hosts.
 pub const MAX_NODES: u32 = 64;
+/// How far "run until" looks before giving up.
+const RUN_UNTIL_LIMIT: Duration = Duration::from_secs(60);
+/// Trace lines an export carries at most.
+const MAX_EXPORT_LINES: usize = 200_000;
+/// The export format's name and version.
+const EXPORT_FORMAT: &str = "quorate-trace";
+const EXPORT_VERSION: u64 = 1;
 
-/// One run of one engine.
-pub struct Run<E: Present> {
-    world: World<E>,
-    setup: RunSetup,
-    speed: f64,
-    log: Vec<String>,
-    log_skipped: u64,
-    error: Option<String>,
-    /// The commands that changed the world, for a link that replays the run.
-    shared: Vec<SharedCommand>,
-    /// `shared`, encoded (kept so frames need not re-encode it).
-    shared_text: String,
+/// What the orchestrator must do after handling a message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Out {
+    /// Send this frame to the UI.
+    Frame(Box<Frame>),
+    /// Start a node worker for this node.
+    Spawn(u32),
+    /// Post this (encoded [`ToNode`]) to the node's worker.
+    ToNode(u32, Vec<u8>),
+    /// End the node's worker: its memory is gone.
+    Terminate(u32),
 }
 
 /// What the session needs of a run, whatever its engine.
 trait Runner {
-    fn handle(&mut self, command: UiCommand) -> Frame;
+    fn handle(&mut self, command: UiCommand, out: &mut Vec<Out>);
+    fn node_message(&mut self, node: u32, message: FromNode, out: &mut Vec<Out>);
+    fn node_failed(&mut self, node: u32, error: String, out: &mut Vec<Out>);
+    /// Terminates every worker (the run is being replaced).
+    fn teardown(&mut self, out: &mut Vec<Out>);
+    fn busy(&self) -> bool;
+    fn waiting(&self) -> Vec<u32>;
     fn digest(&self) -> String;
     fn now(&self) -> SimTime;
     fn events(&self) -> u64;
+    fn set_error(&mut self, error: String);
 }
 
 /// The orchestrator's run, of whichever engine the UI asked for.
 pub struct Session {
     run: Box<dyn Runner>,
+    /// UI commands that arrived while a task was waiting for node workers.
+    queue: VecDeque<UiCommand>,
 }
 
 impl Session {
-    pub fn new(setup: RunSetup) -> Session {
-        let run: Box<dyn Runner> = match setup.engine {
-            EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup)),
-            EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup)),
-            EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup)),
-        };
-        Session { run }
+    /// A new run; the `Out`s start it (spawn workers, or a first frame).
+    pub fn new(setup: RunSetup) -> (Session, Vec<Out>) {
+        let mut out = Vec::new();
+        let run = start(setup, None, &mut out);
+        (
+            Session {
+                run,
+                queue: VecDeque::new(),
+            },
+            out,
+        )
     }
 
-    /// Applies one UI command and returns the frame to send back. `Start` replaces the run.
-    pub fn handle(&mut self, command: UiCommand) -> Frame {
-        if let UiCommand::Start(setup) = command {
-            *self = Session::new(setup);
-            return self.run.handle(UiCommand::Refresh);
+    /// Handles one UI command. `Start` and `ImportTrace` replace the run at once; other commands wait
+    /// while the run waits for its node workers.
+    pub fn handle(&mut self, command: UiCommand) -> Vec<Out> {
+        let mut out = Vec::new();
+        match command {
+            UiCommand::Start(setup) => {
+                self.queue.clear();
+                self.run.teardown(&mut out);
+                self.run = start(setup, None, &mut out);
+            }
+            UiCommand::ImportTrace(json) => match import(&json) {
+                Ok((setup, digest)) => {
+                    self.queue.clear();
+                    self.run.teardown(&mut out);
+                    self.run = start(setup, Some(digest), &mut out);
+                }
+                Err(e) => {
+                    self.run.set_error(format!("the imported trace: {e}"));
+                    self.queue.push_back(UiCommand::Refresh);
+                }
+            },
+            command => self.queue.push_back(command),
         }
-        self.run.handle(command)
+        self.drain(&mut out);
+        out
     }
 
+    /// Handles an encoded UI command; a malformed one is reported in a frame.
+    pub fn handle_bytes(&mut self, bytes: &[u8]) -> Vec<Out> {
+        match decode::<UiCommand>(bytes, "a UI command") {
+            Ok(command) => self.handle(command),
+            Err(e) => {
+                self.run.set_error(e.to_string());
+                self.handle(UiCommand::Refresh)
+            }
+        }
+    }
+
+    /// Handles a message from a node's worker.
+    pub fn node_message(&mut self, node: u32, bytes: &[u8]) -> Vec<Out> {
+        let mut out = Vec::new();
+        match decode::<FromNode>(bytes, "a message from a node worker") {
+            Ok(message) => self.run.node_message(node, message, &mut out),
+            Err(e) => self.run.node_failed(node, e.to_string(), &mut out),
+        }
+        self.drain(&mut out);
+        out
+    }
+
+    /// A node's worker panicked or stopped answering.
+    pub fn node_failed(&mut self, node: u32, error: String) -> Vec<Out> {
+        let mut out = Vec::new();
+        self.run.node_failed(node, error, &mut out);
+        self.drain(&mut out);
+        out
+    }
+
+    fn drain(&mut self, out: &mut Vec<Out>) {
+        while !self.run.busy() {
+            let Some(command) = self.queue.pop_front() else {
+                break;
+            };
+            self.run.handle(command, out);
+        }
+    }
+
+    /// Whether the run is waiting for node workers.
+    pub fn busy(&self) -> bool {
+        self.run.busy()
+    }
+    /// The nodes whose workers the run is waiting for.
+    pub fn waiting(&self) -> Vec<u32> {
+        self.run.waiting()
+    }
     pub fn digest(&self) -> String {
         self.run.digest()
     }
@@ -76,17 +183,84 @@ impl Session {
     }
 }
 
+/// A new run; with `expected`, its first frame checks that the replay reproduced that digest.
+fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<dyn Runner> {
+    match setup.engine {
+        EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup, expected, out)),
+        EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup, expected, out)),
+        EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup, expected, out)),
+    }
+}
+
+/// A branch of the run: its commands and how far it has run.
+#[derive(Clone, Debug)]
+struct Branch {
+    parent: Option<(usize, u64, u64)>,
+    shared: Vec<SharedCommand>,
+    /// (events, µs) of the furthest moment reached.
+    head: (u64, u64),
+}
+
+/// Where a rebuild goes.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// Exactly this many events, then the clock at this time (a moment a run was at).
+    Moment(u64, u64),
+    /// Every event due by this time.
+    Time(u64),
+}
+
+#[derive(Clone, Debug)]
+enum Task {
+    /// Process events (and the branch's commands as they come due).
+    Drive {
+        until: Option<SimTime>,
+        limit: u64,
+        milestone: Option<Milestone>,
+    },
+    /// Waiting for engines handed to workers.
+    Load,
+    /// Waiting for engines handed back by workers.
+    Save,
+    /// Ask the workers for their views, then send a frame.
+    Views,
+    Frame,
+}
+
+#[derive(Clone, Debug)]
+struct WorkerSlot {
+    state: WorkerState,
+    /// Messages waiting for the worker to say it is ready.
+    held: Vec<Vec<u8>>,
+}
+
+/// One run of one engine.
+pub struct Run<E: Present> {
+    world: World<E>,
+    setup: RunSetup,
+    per_node: bool,
+    speed: f64,
+    log: Vec<String>,
+    log_skipped: u64,
+    error: Option<String>,
+    reached: Option<String>,
+    export: Option<String>,
+    expected_digest: Option<String>,
+    branches: Vec<Branch>,
+    branch: usize,
+    /// Commands of the current branch already applied in the world.
+    next_command: usize,
+    workers: BTreeMap<NodeId, WorkerSlot>,
+    views: BTreeMap<NodeId, NodeView>,
+    task: Option<Task>,
+    waiting: BTreeSet<NodeId>,
+}
+
 impl<E: Present> Run<E> {
-    pub fn new(setup: RunSetup) -> Run<E> {
+    pub fn new(setup: RunSetup, expected_digest: Option<String>, out: &mut Vec<Out>) -> Run<E> {
         let nodes = setup.nodes.clamp(1, MAX_NODES);
-        let ids = node_ids(nodes);
-        let (engine, network) = E::setup(&ids);
-        let world = World::new(WorldConfig {
-            seed: setup.seed,
-            nodes: ids,
-            engine,
-            network,
-        });
+        let per_node = setup.hosting.per_node(nodes);
+        let config = world_config::<E>(setup.seed, nodes);
         let replay = setup.replay.clone();
         let until = setup.until;
         let setup = RunSetup {
@@ -95,84 +269,390 @@ impl<E: Present> Run<E> {
             until: None,
             ..setup
         };
+        let fresh = replay.is_empty() && until.is_none();
+        let world = if per_node && fresh {
+            World::hosted(config, TraceMode::Keep)
+        } else {
+            World::new(config)
+        };
         let mut run = Run {
             world,
             setup,
+            per_node,
             speed: E::SPEED,
             log: Vec::new(),
             log_skipped: 0,
             error: None,
-            shared: Vec::new(),
-            shared_text: String::new(),
+            reached: None,
+            export: None,
+            expected_digest,
+            branches: vec![Branch {
+                parent: None,
+                shared: replay,
+                head: until.unwrap_or((0, 0)),
+            }],
+            branch: 0,
+            next_command: 0,
+            workers: BTreeMap::new(),
+            views: BTreeMap::new(),
+            task: None,
+            waiting: BTreeSet::new(),
         };
-        // A shared link: each command at the moment it was first applied, then on to the shared moment.
-        for (i, entry) in replay.into_iter().enumerate() {
-            run.world
-                .catch_up(entry.after_event, SimTime::from_micros(entry.at_us));
-            run.command(entry.command);
-            if let Some(error) = run.error.take() {
-                run.error = Some(format!(
-                    "command {} of the link could not be replayed: {error}",
-                    i + 1
-                ));
-                break;
+        if fresh {
+            // Boot: in per-node mode the nodes start in their own workers.
+            run.task = Some(Task::Drive {
+                until: Some(SimTime::ZERO),
+                limit: 0,
+                milestone: None,
+            });
+        } else {
+            // A shared link: each command at the moment it was first applied, then on to the moment.
+            let (events, us) = until.unwrap_or((0, 0));
+            run.seek(Target::Moment(events, us), out);
+            if run.task.is_none() {
+                run.task = Some(Task::Views);
             }
         }
-        if let Some((events, time_us)) = until {
-            run.world.catch_up(events, SimTime::from_micros(time_us));
-        }
-        run.collect_log();
+        run.pump(out);
         run
     }
 
-    /// Applies a command that changes the world and, when it took and can travel in a link, logs it.
+    // ----- the branch and its commands -----
+
+    fn current(&self) -> &Branch {
+        &self.branches[self.branch]
+    }
+
+    fn at_head(&self) -> bool {
+        let head = self.current().head;
+        self.next_command >= self.current().shared.len()
+            && (self.world.events(), self.world.now().as_micros()) >= head
+    }
+
+    fn update_head(&mut self) {
+        let here = (self.world.events(), self.world.now().as_micros());
+        let branch = &mut self.branches[self.branch];
+        if here >= branch.head && self.next_command >= branch.shared.len() {
+            branch.head = here;
+        }
+    }
+
+    /// Applies a command from the UI: in the past it forks a new branch first; once it took and can
+    /// travel in a link, it joins the branch's log.
     fn command(&mut self, command: UiCommand) {
         let (after_event, at_us) = (self.world.events(), self.world.now().as_micros());
         let earlier_error = self.error.take();
-        match command.clone() {
-            UiCommand::Kill(id) => self.apply(WorldCommand::Kill(NodeId(id))),
-            UiCommand::Restart(id) => self.apply(WorldCommand::Restart(NodeId(id))),
-            UiCommand::Partition(groups) => {
-                let groups: Vec<_> = groups
-                    .iter()
-                    .map(|g| g.iter().map(|&id| NodeId(id)).collect())
-                    .collect();
-                self.apply(WorldCommand::Partition(groups));
+        self.apply_ui(&command);
+        if self.error.is_none() && shareable(&command) {
+            if !self.at_head() {
+                self.fork();
             }
-            UiCommand::Heal => self.apply(WorldCommand::Heal),
-            UiCommand::Client { node, words } => {
-                let words: Vec<&str> = words.split_whitespace().collect();
-                match E::parse_command(&words) {
-                    Ok(cmd) => self.apply(WorldCommand::Client {
-                        node: NodeId(node),
-                        cmd,
-                    }),
-                    Err(e) => {
-                        self.error = Some(format!(
-                            "{}: {e}",
-                            words.get(e.word).copied().unwrap_or("command")
-                        ))
-                    }
-                }
+            let branch = &mut self.branches[self.branch];
+            if branch.shared.len() < MAX_SHARED_COMMANDS {
+                branch.shared.push(SharedCommand {
+                    after_event,
+                    at_us,
+                    command,
+                });
+                self.next_command = branch.shared.len();
+            } else {
+                self.error = Some(format!(
+                    "the run has {MAX_SHARED_COMMANDS} commands; later ones cannot go into a link"
+                ));
             }
-            _ => {}
-        }
-        if self.error.is_none() && shareable(&command) && self.shared.len() < MAX_SHARED_COMMANDS {
-            self.shared.push(SharedCommand {
-                after_event,
-                at_us,
-                command,
-            });
-            self.shared_text = encode_log(&self.shared);
+            self.update_head();
         }
         if self.error.is_none() {
             self.error = earlier_error;
         }
     }
 
-    fn apply(&mut self, command: WorldCommand<E::Command>) {
-        if let Err(e) = self.world.apply(command) {
-            self.error = Some(e.to_string());
+    /// A new branch from the current moment, keeping the commands applied so far.
+    fn fork(&mut self) {
+        let here = (self.world.events(), self.world.now().as_micros());
+        let shared = self.current().shared[..self.next_command].to_vec();
+        self.branches.push(Branch {
+            parent: Some((self.branch, here.0, here.1)),
+            shared,
+            head: here,
+        });
+        self.branch = self.branches.len() - 1;
+    }
+
+    /// Turns a UI command into a world command and applies it (errors go to `self.error`).
+    fn apply_ui(&mut self, command: &UiCommand) {
+        let result = to_world::<E>(command)
+            .and_then(|c| c.map_or(Ok(()), |c| self.world.apply(c).map_err(|e| e.to_string())));
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Rebuilds the world inline at `target` on the current branch (commands replayed at their moments).
+    fn rebuild(&self, target: Target, trace: TraceMode) -> (World<E>, usize, Option<String>) {
+        let mut world =
+            World::with_trace(world_config::<E>(self.setup.seed, self.setup.nodes), trace);
+        let branch = self.current();
+        let head = branch.head;
+        let target = match target {
+            Target::Time(us) if us >= head.1 => Target::Moment(head.0, head.1),
+            t => t,
+        };
+        let mut applied = 0;
+        let mut error = None;
+        for (i, entry) in branch.shared.iter().enumerate() {
+            let due = match target {
+                Target::Moment(events, us) => (entry.after_event, entry.at_us) <= (events, us),
+                Target::Time(us) => entry.at_us <= us,
+            };
+            if !due {
+                break;
+            }
+            world.catch_up(entry.after_event, SimTime::from_micros(entry.at_us));
+            let result = to_world::<E>(&entry.command)
+                .and_then(|c| c.map_or(Ok(()), |c| world.apply(c).map_err(|e| e.to_string())));
+            if let Err(e) = result {
+                error.get_or_insert(format!("command {} could not be replayed: {e}", i + 1));
+            }
+            applied = i + 1;
+        }
+        match target {
+            Target::Moment(events, us) => world.catch_up(events, SimTime::from_micros(us)),
+            Target::Time(us) => world.run_until(SimTime::from_micros(us)),
+        }
+        (world, applied, error)
+    }
+
+    /// Shows the current branch at `target`: rebuilt inline, then handed to fresh workers if the run
+    /// has them. Sets the task that ends with a frame.
+    fn seek(&mut self, target: Target, out: &mut Vec<Out>) {
+        let (mut world, applied, error) = self.rebuild(target, TraceMode::Keep);
+        world.take_records();
+        for node in self.workers.keys().copied().collect::<Vec<_>>() {
+            self.end_worker(node, WorkerState::Terminated, out);
+        }
+        self.views.clear();
+        self.world = world;
+        self.next_command = applied;
+        if let Some(e) = error {
+            self.error = Some(e);
+        }
+        self.update_head();
+        if self.per_node {
+            self.hand_to_workers(out);
+        } else {
+            self.task = Some(Task::Views);
+        }
+    }
+
+    /// Moves every up node's engine from the world into its own new worker.
+    fn hand_to_workers(&mut self, out: &mut Vec<Out>) {
+        self.world.set_hosting(SimHosting::Away);
+        let config = self.world.engine_config().clone();
+        let ids: Vec<NodeId> = self.world.node_ids().collect();
+        for id in ids {
+            if let Some(engine) = self.world.detach(id) {
+                let state = state_bytes(id, engine, &config);
+                self.send(id, ToNode::Load(state), out);
+                self.waiting.insert(id);
+            }
+        }
+        self.per_node = true;
+        self.task = Some(Task::Load);
+    }
+
+    // ----- node workers -----
+
+    fn send(&mut self, id: NodeId, message: ToNode, out: &mut Vec<Out>) {
+        let bytes = encode(&message);
+        let slot = self.workers.get(&id);
+        if !slot.is_some_and(|s| matches!(s.state, WorkerState::Starting | WorkerState::Running)) {
+            out.push(Out::Spawn(id.0));
+            self.workers.insert(
+                id,
+                WorkerSlot {
+                    state: WorkerState::Starting,
+                    held: vec![encode(&ToNode::Init {
+                        engine: self.setup.engine,
+                        node: id.0,
+                    })],
+                },
+            );
+        }
+        let slot = self.workers.get_mut(&id).expect("inserted above");
+        match slot.state {
+            WorkerState::Running => out.push(Out::ToNode(id.0, bytes)),
+            _ => slot.held.push(bytes),
+        }
+    }
+
+    fn end_worker(&mut self, id: NodeId, state: WorkerState, out: &mut Vec<Out>) {
+        if let Some(slot) = self.workers.get_mut(&id) {
+            if matches!(slot.state, WorkerState::Starting | WorkerState::Running) {
+                out.push(Out::Terminate(id.0));
+            }
+            slot.state = state;
+            slot.held.clear();
+        }
+        self.waiting.remove(&id);
+        self.views.remove(&id);
+    }
+
+    /// Ends the workers of nodes that went down.
+    fn sync_workers(&mut self, out: &mut Vec<Out>) {
+        let down: Vec<NodeId> = self
+            .workers
+            .iter()
+            .filter(|(id, slot)| {
+                matches!(slot.state, WorkerState::Starting | WorkerState::Running)
+                    && self.world.node_state(**id) == Some(NodeState::Down)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in down {
+            self.end_worker(id, WorkerState::Terminated, out);
+        }
+    }
+
+    // ----- tasks -----
+
+    /// Runs the current task until it waits for workers or ends with a frame.
+    fn pump(&mut self, out: &mut Vec<Out>) {
+        while self.waiting.is_empty() {
+            let Some(task) = self.task.take() else {
+                return;
+            };
+            match task {
+                Task::Drive {
+                    until,
+                    limit,
+                    milestone,
+                } => {
+                    if self.drive(until, limit, milestone, out) {
+                        self.task = Some(Task::Drive {
+                            until,
+                            limit,
+                            milestone,
+                        });
+                    } else {
+                        self.update_head();
+                        self.task = Some(Task::Views);
+                    }
+                }
+                Task::Load | Task::Save => self.task = Some(Task::Views),
+                Task::Views => {
+                    self.sync_workers(out);
+                    if self.per_node {
+                        let now = self.world.now().as_micros();
+                        let up: Vec<NodeId> = self
+                            .world
+                            .node_ids()
+                            .filter(|id| self.world.is_away(*id))
+                            .collect();
+                        for id in up {
+                            self.send(id, ToNode::View { now_us: now }, out);
+                            self.waiting.insert(id);
+                        }
+                    }
+                    self.task = Some(Task::Frame);
+                }
+                Task::Frame => {
+                    let frame = self.frame();
+                    out.push(Out::Frame(Box::new(frame)));
+                }
+            }
+        }
+    }
+
+    /// One stretch of a drive task. Returns `true` while the task goes on (waiting for answers or with
+    /// more to do), `false` when it is finished.
+    fn drive(
+        &mut self,
+        until: Option<SimTime>,
+        limit: u64,
+        milestone: Option<Milestone>,
+        out: &mut Vec<Out>,
+    ) -> bool {
+        // Pending starts are answered before anything else happens.
+        if !self.world.is_settled() {
+            self.drive_world(None, 0, out);
+            return true;
+        }
+        let events = self.world.events();
+        let next = self.current().shared.get(self.next_command).cloned();
+        // The branch's next command, once the world has reached its moment.
+        if let Some(entry) = &next {
+            if entry.after_event <= events {
+                if until.is_some_and(|u| entry.at_us > u.as_micros()) {
+                    // Its moment is later than this stretch: only the clock moves.
+                    let until = until.expect("checked above");
+                    self.world.catch_up(events, until);
+                    return false;
+                }
+                self.world
+                    .catch_up(entry.after_event, SimTime::from_micros(entry.at_us));
+                self.next_command += 1;
+                self.apply_ui(&entry.command);
+                self.collect_log(milestone);
+                self.sync_workers(out);
+                return true;
+            }
+        }
+        if events >= limit {
+            return false;
+        }
+        let stop = next.as_ref().map_or(limit, |e| limit.min(e.after_event));
+        let budget = if milestone.is_some() {
+            1
+        } else {
+            stop - events
+        };
+        if self.drive_world(until, budget, out) {
+            return true;
+        }
+        self.collect_log(milestone);
+        if self.reached.is_some() {
+            return false;
+        }
+        let events = self.world.events();
+        let command_due = next.is_some_and(|e| e.after_event <= events);
+        let more_due = milestone.is_some()
+            && events < limit
+            && self
+                .world
+                .next_event_time()
+                .is_some_and(|t| until.is_none_or(|u| t <= u));
+        command_due || more_due
+    }
+
+    /// Drives the world; on `Need`, posts the calls and returns `true` (the task waits).
+    fn drive_world(&mut self, until: Option<SimTime>, max: u64, out: &mut Vec<Out>) -> bool {
+        match self.world.drive(until, max) {
+            Drive::Done => false,
+            Drive::Need(calls) => {
+                for call in calls {
+                    let id = call.node;
+                    self.send(id, ToNode::Call(encode(&call)), out);
+                    self.waiting.insert(id);
+                }
+                true
+            }
+        }
+    }
+
+    fn collect_log(&mut self, milestone: Option<Milestone>) {
+        for record in self.world.take_records() {
+            if let (Some(wanted), Record::Emit { node, event }) = (milestone, &record.record) {
+                if self.reached.is_none() && E::milestone(event) == Some(wanted) {
+                    self.reached = Some(format!("{}: {node} {event}", wanted.title()));
+                }
+            }
+            self.log.push(record.to_string());
+        }
+        if self.log.len() > MAX_LOG_LINES {
+            let extra = self.log.len() - MAX_LOG_LINES;
+            self.log.drain(..extra);
+            self.log_skipped += extra as u64;
         }
     }
 
@@ -184,26 +664,62 @@ impl<E: Present> Run<E> {
         };
         let sim_us = (wall_ms * 1_000.0 * self.speed).round() as u64;
         let target = self.world.now() + Duration::from_micros(sim_us);
-        let budget = self.world.events() + MAX_EVENTS_PER_ADVANCE;
-        while self.world.next_event_time().is_some_and(|t| t <= target)
-            && self.world.events() < budget
-        {
-            self.world.step();
-        }
-        if self.world.events() < budget {
-            self.world.run_until(target);
+        self.task = Some(Task::Drive {
+            until: Some(target),
+            limit: self.world.events() + MAX_EVENTS_PER_ADVANCE,
+            milestone: None,
+        });
+    }
+
+    /// Moves the run's nodes between their own workers and the orchestrator.
+    fn set_hosting(&mut self, hosting: quorate_view::Hosting, out: &mut Vec<Out>) {
+        let per_node = hosting.per_node(self.setup.nodes);
+        self.setup.hosting = hosting;
+        if per_node == self.per_node {
+            self.task = Some(Task::Views);
+        } else if per_node {
+            self.hand_to_workers(out);
+        } else {
+            for id in self.world.node_ids().collect::<Vec<_>>() {
+                if self.world.is_away(id) {
+                    self.send(id, ToNode::Save, out);
+                    self.waiting.insert(id);
+                }
+            }
+            self.task = Some(Task::Save);
         }
     }
 
-    fn collect_log(&mut self) {
-        for record in self.world.take_records() {
-            self.log.push(record.to_string());
+    fn export(&self) -> Result<String, String> {
+        let here = Target::Moment(self.world.events(), self.world.now().as_micros());
+        let (mut world, _, _) = self.rebuild(here, TraceMode::Keep);
+        if world.digest() != self.world.digest() {
+            return Err(format!(
+                "the replay's digest {} differs from the run's {}",
+                world.digest(),
+                self.world.digest()
+            ));
         }
-        if self.log.len() > MAX_LOG_LINES {
-            let extra = self.log.len() - MAX_LOG_LINES;
-            self.log.drain(..extra);
-            self.log_skipped += extra as u64;
-        }
+        let records = world.take_records();
+        let truncated = records.len() > MAX_EXPORT_LINES;
+        let mut trace = Vec::with_capacity(records.len().min(MAX_EXPORT_LINES) + 1);
+        trace.push(world.header());
+        trace.extend(records.iter().take(MAX_EXPORT_LINES).map(|r| r.to_string()));
+        let shared = &self.current().shared[..self.next_command];
+        let doc = serde_json::json!({
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "engine": self.setup.engine.name(),
+            "seed": self.setup.seed.to_string(),
+            "nodes": self.setup.nodes,
+            "log": encode_log(shared),
+            "events": self.world.events(),
+            "time_us": self.world.now().as_micros(),
+            "digest": self.world.digest().to_string(),
+            "truncated": truncated,
+            "trace": trace,
+        });
+        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
     }
 
     fn frame(&mut self) -> Frame {
@@ -218,21 +734,30 @@ impl<E: Present> Run<E> {
                     Some(NodeState::Paused) => NodeStatus::Paused,
                     Some(NodeState::Down) => NodeStatus::Down,
                 };
-                let mut view = match self.world.engine(id) {
-                    Some(engine) => E::present(&quorate_core::Engine::status(engine), &config, now),
-                    None => quorate_view::NodeView {
+                let mut view = if let Some(engine) = self.world.engine(id) {
+                    E::present(&quorate_core::Engine::status(engine), &config, now)
+                } else if let Some(view) =
+                    self.views.get(&id).filter(|_| status != NodeStatus::Down)
+                {
+                    view.clone()
+                } else {
+                    let summary = if status == NodeStatus::Down {
+                        self.world
+                            .durable(id)
+                            .map(E::present_down)
+                            .unwrap_or_default()
+                    } else {
+                        "starting".to_string()
+                    };
+                    NodeView {
                         id: id.0,
                         status,
                         role: None,
-                        summary: self
-                            .world
-                            .durable(id)
-                            .map(E::present_down)
-                            .unwrap_or_default(),
+                        summary,
                         timer: None,
                         log: Vec::new(),
                         details: Vec::new(),
-                    },
+                    }
                 };
                 view.id = id.0;
                 view.status = status;
@@ -255,31 +780,84 @@ impl<E: Present> Run<E> {
                 }
             })
             .collect();
+        let digest = self.world.digest().to_string();
+        if let Some(expected) = self.expected_digest.take() {
+            if expected != digest {
+                self.error = Some(format!(
+                    "the imported trace's digest {expected} differs from the replay's {digest}"
+                ));
+            }
+        }
+        let applied = self.next_command.min(self.current().shared.len());
+        let shared_log = encode_log(&self.current().shared[..applied]);
+        let timeline = Timeline {
+            branch: self.branch,
+            branches: self
+                .branches
+                .iter()
+                .map(|b| BranchView {
+                    parent: b.parent,
+                    head_events: b.head.0,
+                    head_us: b.head.1,
+                    commands: b.shared.len(),
+                })
+                .collect(),
+            at_head: self.at_head(),
+        };
         Frame {
             engine: self.setup.engine,
             seed: self.setup.seed,
             time_us: now.as_micros(),
             events: self.world.events(),
-            digest: self.world.digest().to_string(),
+            digest,
             speed: self.speed,
             nodes,
             messages,
             log: std::mem::take(&mut self.log),
             log_skipped: std::mem::take(&mut self.log_skipped),
             error: self.error.take(),
-            shared_log: self.shared_text.clone(),
+            shared_log,
+            hosting: HostingView {
+                per_node: self.per_node,
+                workers: self
+                    .workers
+                    .iter()
+                    .map(|(id, slot)| WorkerView {
+                        node: id.0,
+                        state: slot.state.clone(),
+                    })
+                    .collect(),
+            },
+            timeline,
+            export: self.export.take(),
+            reached: self.reached.take(),
         }
     }
 }
 
 impl<E: Present> Runner for Run<E> {
-    fn handle(&mut self, command: UiCommand) -> Frame {
+    fn handle(&mut self, command: UiCommand, out: &mut Vec<Out>) {
         match command {
-            // Handled by the session, which replaces the run.
-            UiCommand::Start(_) | UiCommand::Refresh => {}
+            // Handled by the session.
+            UiCommand::Start(_) | UiCommand::ImportTrace(_) | UiCommand::Hello { .. } => {
+                self.task = Some(Task::Views)
+            }
+            UiCommand::Refresh => self.task = Some(Task::Views),
             UiCommand::Advance { wall_ms } => self.advance(wall_ms),
             UiCommand::Step => {
-                self.world.step();
+                self.task = Some(Task::Drive {
+                    until: None,
+                    limit: self.world.events() + 1,
+                    milestone: None,
+                })
+            }
+            UiCommand::RunUntil(milestone) => {
+                self.reached = None;
+                self.task = Some(Task::Drive {
+                    until: Some(self.world.now() + RUN_UNTIL_LIMIT),
+                    limit: self.world.events() + MAX_EVENTS_PER_ADVANCE,
+                    milestone: Some(milestone),
+                });
             }
             UiCommand::SetSpeed(speed) => {
                 if speed.is_finite() && speed > 0.0 {
@@ -287,15 +865,133 @@ impl<E: Present> Runner for Run<E> {
                 } else {
                     self.error = Some(format!("speed must be a positive number, got {speed}"));
                 }
+                self.task = Some(Task::Views);
+            }
+            UiCommand::SetHosting(hosting) => self.set_hosting(hosting, out),
+            UiCommand::Seek { time_us } => {
+                let head = self.current().head;
+                self.seek(Target::Time(time_us.min(head.1)), out);
+            }
+            UiCommand::Branch(index) => {
+                if index < self.branches.len() {
+                    self.branch = index;
+                    let head = self.current().head;
+                    self.seek(Target::Moment(head.0, head.1), out);
+                } else {
+                    self.error = Some(format!("there is no branch {index}"));
+                    self.task = Some(Task::Views);
+                }
+            }
+            UiCommand::CrashWorker(id) => {
+                let node = NodeId(id);
+                let running = self
+                    .workers
+                    .get(&node)
+                    .is_some_and(|s| s.state == WorkerState::Running);
+                if running && self.world.is_away(node) {
+                    self.send(node, ToNode::Panic, out);
+                    // The worker's error event reports the crash.
+                    self.waiting.insert(node);
+                } else {
+                    self.error = Some(format!("{node} has no running worker to crash"));
+                }
+                self.task = Some(Task::Views);
+            }
+            UiCommand::ExportTrace => {
+                match self.export() {
+                    Ok(json) => self.export = Some(json),
+                    Err(e) => self.error = Some(format!("export failed: {e}")),
+                }
+                self.task = Some(Task::Views);
             }
             command @ (UiCommand::Kill(_)
             | UiCommand::Restart(_)
+            | UiCommand::Pause(_)
+            | UiCommand::Resume(_)
             | UiCommand::Partition(_)
             | UiCommand::Heal
-            | UiCommand::Client { .. }) => self.command(command),
+            | UiCommand::Client { .. }) => {
+                self.command(command);
+                self.sync_workers(out);
+                // Settle (a restarted node starts in its new worker), then a frame.
+                self.task = Some(Task::Drive {
+                    until: Some(self.world.now()),
+                    limit: self.world.events(),
+                    milestone: None,
+                });
+            }
         }
-        self.collect_log();
-        self.frame()
+        self.pump(out);
+    }
+
+    fn node_message(&mut self, node: u32, message: FromNode, out: &mut Vec<Out>) {
+        let id = NodeId(node);
+        match message {
+            FromNode::Ready => {
+                if let Some(slot) = self.workers.get_mut(&id) {
+                    if slot.state == WorkerState::Starting {
+                        slot.state = WorkerState::Running;
+                        for bytes in std::mem::take(&mut slot.held) {
+                            out.push(Out::ToNode(node, bytes));
+                        }
+                    }
+                }
+                return;
+            }
+            FromNode::Answer(bytes) => {
+                match decode::<(CallKey, Answer<E>)>(&bytes, "an engine answer") {
+                    Ok((key, answer)) => self.world.answer(key, id, answer),
+                    Err(e) => return self.node_failed(node, e.to_string(), out),
+                }
+            }
+            FromNode::View(view) => {
+                self.views.insert(id, *view);
+            }
+            FromNode::State(bytes) => match engine_from_state::<E>(&bytes) {
+                Ok(engine) => {
+                    if self.world.attach(id, engine).is_ok() {
+                        self.end_worker(id, WorkerState::Terminated, out);
+                    }
+                    if !self.world.node_ids().any(|n| self.world.is_away(n)) {
+                        self.world.set_hosting(SimHosting::Inline);
+                        self.per_node = false;
+                    }
+                }
+                Err(e) => return self.node_failed(node, e, out),
+            },
+            FromNode::Loaded => {}
+            FromNode::Error(e) => return self.node_failed(node, e, out),
+        }
+        self.waiting.remove(&id);
+        self.pump(out);
+    }
+
+    fn node_failed(&mut self, node: u32, error: String, out: &mut Vec<Out>) {
+        let id = NodeId(node);
+        if !self.workers.contains_key(&id) {
+            return;
+        }
+        self.end_worker(id, WorkerState::Crashed(error.clone()), out);
+        if self.world.is_away(id) {
+            // The node is down as if killed; the kill joins the log so a link replays the same run.
+            self.command(UiCommand::Kill(node));
+        }
+        self.error = Some(format!("{id}'s worker crashed: {error}"));
+        self.pump(out);
+    }
+
+    fn teardown(&mut self, out: &mut Vec<Out>) {
+        for id in self.workers.keys().copied().collect::<Vec<_>>() {
+            self.end_worker(id, WorkerState::Terminated, out);
+        }
+        self.task = None;
+    }
+
+    fn busy(&self) -> bool {
+        self.task.is_some()
+    }
+    fn waiting(&self) -> Vec<u32> {
+        self.waiting.iter().map(|id| id.0).collect()
     }
     fn digest(&self) -> String {
         self.world.digest().to_string()
@@ -306,6 +1002,107 @@ impl<E: Present> Runner for Run<E> {
     fn events(&self) -> u64 {
         self.world.events()
     }
+    fn set_error(&mut self, error: String) {
+        self.error = Some(error);
+    }
+}
+
+fn world_config<E: Present>(seed: u64, nodes: u32) -> WorldConfig<E> {
+    let ids = node_ids(nodes);
+    let (engine, network) = E::setup(&ids);
+    WorldConfig {
+        seed,
+        nodes: ids,
+        engine,
+        network,
+    }
+}
+
+/// The world command a UI command stands for (`None` for commands that do not change the world).
+fn to_world<E: Present>(command: &UiCommand) -> Result<Option<WorldCommand<E::Command>>, String> {
+    Ok(Some(match command {
+        UiCommand::Kill(id) => WorldCommand::Kill(NodeId(*id)),
+        UiCommand::Restart(id) => WorldCommand::Restart(NodeId(*id)),
+        UiCommand::Pause(id) => WorldCommand::Pause(NodeId(*id)),
+        UiCommand::Resume(id) => WorldCommand::Resume(NodeId(*id)),
+        UiCommand::Partition(groups) => WorldCommand::Partition(
+            groups
+                .iter()
+                .map(|g| g.iter().map(|&id| NodeId(id)).collect())
+                .collect(),
+        ),
+        UiCommand::Heal => WorldCommand::Heal,
+        UiCommand::Client { node, words } => {
+            let words: Vec<&str> = words.split_whitespace().collect();
+            match E::parse_command(&words) {
+                Ok(cmd) => WorldCommand::Client {
+                    node: NodeId(*node),
+                    cmd,
+                },
+                Err(e) => {
+                    return Err(format!(
+                        "{}: {e}",
+                        words.get(e.word).copied().unwrap_or("command")
+                    ))
+                }
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Reads an export: the run to start and the digest it must reproduce.
+fn import(json: &str) -> Result<(RunSetup, String), String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
+    let field = |name: &str| {
+        doc.get(name)
+            .ok_or_else(|| format!("the field \"{name}\" is missing"))
+    };
+    let text = |name: &str| {
+        field(name)?
+            .as_str()
+            .ok_or_else(|| format!("the field \"{name}\" must be a string"))
+    };
+    let number = |name: &str| {
+        field(name)?
+            .as_u64()
+            .ok_or_else(|| format!("the field \"{name}\" must be a whole number"))
+    };
+    if text("format")? != EXPORT_FORMAT {
+        return Err(format!("the field \"format\" must be \"{EXPORT_FORMAT}\""));
+    }
+    let version = number("version")?;
+    if version != EXPORT_VERSION {
+        return Err(format!(
+            "version {version} is not supported (this page reads version {EXPORT_VERSION})"
+        ));
+    }
+    let engine_name = text("engine")?;
+    let engine = EngineKind::parse(engine_name)
+        .ok_or_else(|| format!("unknown engine \"{engine_name}\""))?;
+    let seed: u64 = text("seed")?
+        .parse()
+        .map_err(|_| "the field \"seed\" must be a whole number in a string".to_string())?;
+    let nodes = number("nodes")?;
+    if !(1..=u64::from(MAX_NODES)).contains(&nodes) {
+        return Err(format!("\"nodes\" must be 1 to {MAX_NODES}, got {nodes}"));
+    }
+    let replay = decode_log(text("log")?)?;
+    let events = number("events")?;
+    let time_us = number("time_us")?;
+    let digest = text("digest")?.to_string();
+    Ok((
+        RunSetup {
+            engine,
+            seed,
+            nodes: nodes as u32,
+            replay,
+            until: Some((events, time_us)),
+            hosting: quorate_view::Hosting::Inline,
+        },
+        digest,
+    ))
 }
 
 fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
@@ -317,213 +1114,4 @@ fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn session(engine: EngineKind, nodes: u32) -> Session {
-        Session::new(RunSetup {
-            engine,
-            seed: 5,
-            nodes,
-            replay: Vec::new(),
-            until: None,
-        })
-    }
-
-    /// Advances `sim_ms` of simulated time through 16 ms display frames.
-    fn play(s: &mut Session, frames: u32) -> Frame {
-        let mut last = s.handle(UiCommand::Refresh);
-        for _ in 0..frames {
-            last = s.handle(UiCommand::Advance { wall_ms: 16.0 });
-        }
-        last
-    }
-
-    #[test]
-    fn advancing_moves_time_by_speed_times_wall_time() {
-        let mut s = session(EngineKind::Demo, 3);
-        let f = s.handle(UiCommand::Advance { wall_ms: 40.0 });
-        assert_eq!(f.time_us, 10_000, "40 ms of wall time at 0.25x");
-        assert_eq!(f.nodes.len(), 3);
-        assert!(!f.messages.is_empty(), "boot beats are in flight");
-        assert!(f.log.iter().any(|l| l.contains("boot")));
-    }
-
-    #[test]
-    fn five_raft_nodes_elect_a_leader_within_three_seconds_of_wall_time() {
-        let mut s = session(EngineKind::Raft, 5);
-        // 3 s of display frames at the default 0.15x is 450 ms of simulated time: past the longest timeout.
-        let f = play(&mut s, 190);
-        let leaders: Vec<_> = f
-            .nodes
-            .iter()
-            .filter(|n| n.role.as_deref() == Some("leader"))
-            .collect();
-        assert_eq!(leaders.len(), 1, "{:?}", f.nodes);
-        assert!(f
-            .nodes
-            .iter()
-            .filter(|n| n.role.as_deref() == Some("follower"))
-            .all(|n| n.timer.is_some()));
-    }
-
-    #[test]
-    fn gossip_runs_in_the_page() {
-        let mut s = session(EngineKind::Gossip, 8);
-        let f = play(&mut s, 200);
-        assert_eq!(f.nodes.len(), 8);
-        assert!(
-            f.nodes.iter().all(|n| n.summary.starts_with("8 alive")),
-            "{:?}",
-            f.nodes[0]
-        );
-    }
-
-    #[test]
-    fn kill_is_shown_and_bad_commands_are_reported_not_fatal() {
-        let mut s = session(EngineKind::Demo, 3);
-        let f = s.handle(UiCommand::Kill(2));
-        assert_eq!(f.node(2).unwrap().status, NodeStatus::Down);
-        let f = s.handle(UiCommand::Kill(2));
-        assert_eq!(f.error.as_deref(), Some("n2 is down"));
-        let f = s.handle(UiCommand::Kill(99));
-        assert!(f.error.is_some());
-        let f = s.handle(UiCommand::SetSpeed(f64::NAN));
-        assert!(f.error.is_some());
-        let f = s.handle(UiCommand::Restart(2));
-        assert_eq!(f.node(2).unwrap().status, NodeStatus::Up);
-    }
-
-    #[test]
-    fn a_partitioned_minority_cannot_commit_and_catches_up_after_heal() {
-        let mut s = session(EngineKind::Raft, 5);
-        let f = play(&mut s, 190);
-        let leader = f
-            .nodes
-            .iter()
-            .find(|n| n.role.as_deref() == Some("leader"))
-            .unwrap()
-            .id;
-        let others: Vec<u32> = (1..=5).filter(|&i| i != leader).collect();
-        let minority = vec![leader, others[0]];
-        let majority: Vec<u32> = others[1..].to_vec();
-        s.handle(UiCommand::Partition(vec![
-            minority.clone(),
-            majority.clone(),
-        ]));
-        let f = s.handle(UiCommand::Client {
-            node: leader,
-            words: "propose lost=1".into(),
-        });
-        assert!(f.error.is_none(), "{:?}", f.error);
-        let commit = |f: &Frame, id: u32| -> u64 {
-            let n = f.node(id).unwrap();
-            n.details
-                .iter()
-                .find(|(k, _)| k == "commit")
-                .unwrap()
-                .1
-                .parse()
-                .unwrap()
-        };
-        let f = play(&mut s, 400);
-        let new_leader = f
-            .nodes
-            .iter()
-            .find(|n| majority.contains(&n.id) && n.role.as_deref() == Some("leader"));
-        assert!(
-            new_leader.is_some(),
-            "the majority elects a leader: {:?}",
-            f.nodes
-        );
-        let old_commit = commit(&f, leader);
-        s.handle(UiCommand::Client {
-            node: new_leader.unwrap().id,
-            words: "propose kept=1".into(),
-        });
-        let f = play(&mut s, 100);
-        assert!(commit(&f, majority[0]) > old_commit, "the majority commits");
-        assert_eq!(
-            commit(&f, leader),
-            old_commit,
-            "the old leader's proposal does not commit"
-        );
-        s.handle(UiCommand::Heal);
-        let f = play(&mut s, 300);
-        assert_eq!(
-            commit(&f, leader),
-            commit(&f, majority[0]),
-            "the minority catches up after heal"
-        );
-    }
-
-    #[test]
-    fn a_shared_log_replays_to_the_identical_moment() {
-        let mut s = session(EngineKind::Raft, 5);
-        play(&mut s, 100);
-        s.handle(UiCommand::Kill(1));
-        s.handle(UiCommand::Step);
-        s.handle(UiCommand::Step);
-        s.handle(UiCommand::Partition(vec![vec![2], vec![3, 4, 5]]));
-        play(&mut s, 50);
-        s.handle(UiCommand::Client {
-            node: 3,
-            words: "propose x=1".into(),
-        });
-        s.handle(UiCommand::Kill(9)); // refused: not logged
-        let f = play(&mut s, 80);
-        let link = quorate_view::decode_log(&f.shared_log).unwrap();
-        assert_eq!(link.len(), 3, "{}", f.shared_log);
-        let mut friend = Session::new(RunSetup {
-            engine: EngineKind::Raft,
-            seed: 5,
-            nodes: 5,
-            replay: link,
-            until: Some((f.events, f.time_us)),
-        });
-        let g = friend.handle(UiCommand::Refresh);
-        assert!(g.error.is_none(), "{:?}", g.error);
-        assert_eq!(
-            (g.events, g.time_us, g.digest.clone()),
-            (f.events, f.time_us, f.digest.clone())
-        );
-        assert_eq!(g.shared_log, f.shared_log);
-        // And they go on identically.
-        assert_eq!(play(&mut friend, 30).digest, play(&mut s, 30).digest);
-    }
-
-    #[test]
-    fn a_bad_client_command_is_reported() {
-        let mut s = session(EngineKind::Raft, 3);
-        let f = s.handle(UiCommand::Client {
-            node: 1,
-            words: "fly away".into(),
-        });
-        assert!(
-            f.error.as_deref().unwrap_or("").contains("fly"),
-            "{:?}",
-            f.error
-        );
-        let f = s.handle(UiCommand::Partition(vec![vec![1], vec![9]]));
-        assert!(f.error.is_some());
-    }
-
-    #[test]
-    fn huge_or_bogus_wall_steps_are_bounded() {
-        let mut s = session(EngineKind::Demo, 3);
-        let f = s.handle(UiCommand::Advance { wall_ms: 1e12 });
-        assert_eq!(f.time_us, 25_000);
-        let f = s.handle(UiCommand::Advance {
-            wall_ms: f64::INFINITY,
-        });
-        assert_eq!(f.time_us, 25_000);
-    }
-
-    #[test]
-    fn step_processes_one_event() {
-        let mut s = session(EngineKind::Raft, 3);
-        let before = s.events();
-        s.handle(UiCommand::Step);
-        assert_eq!(s.events(), before + 1);
-    }
-}
+mod tests;

@@ -1,9 +1,14 @@
-//! The orchestrator worker's entry point (built by Trunk as `worker.js` + `worker_bg.wasm`).
+//! The worker entry point (built by Trunk as `worker.js` + `worker_bg.wasm`): the orchestrator, or a
+//! node worker when spawned under that name.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use yew_agent::Registrable;
-    quorate_worker::Orchestrator::registrar().register();
+    if quorate_worker::glue::is_node_worker() {
+        quorate_worker::glue::run_node_worker();
+    } else {
+        quorate_worker::glue::Orchestrator::registrar().register();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,0 +1,327 @@
+//! Nodes hosted elsewhere: the world orders every event, another host (a node worker) runs the engine.
+//!
+//! A hosted world never steps an engine itself. [`World::drive`] processes events until the next one
+//! needs a node's answer it does not have, then hands back the [`Call`]s to make; the host runs them
+//! (each node's engine in its own [`NodeHost`]) and gives the answers back with [`World::answer`].
+//! Effects are applied in event order, exactly where the inline world would apply them, so the trace
+//! is the same byte for byte whichever way the nodes are hosted.
+//!
+//! Calls are batched without changing that order. A plan takes events from the front of the queue, at
+//! most one per node (a node's next input may depend on its previous step), and only within the
+//! network's minimum delay of the first: a message sent while processing the plan arrives no earlier
+//! than that, so nothing new can come before a planned event of another node. A node's own timers may
+//! fall inside the window; they concern only that node, which then has no answer waiting, and are
+//! planned next. Commands end a plan (they may change any node's state).
+
+use std::collections::BTreeSet;
+
+use quorate_core::{Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
+use serde::{Deserialize, Serialize};
+
+use super::World;
+use crate::queue::EventKind;
+use crate::trace::Record;
+
+/// Where the nodes a world boots run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Hosting {
+    /// In the world itself.
+    #[default]
+    Inline,
+    /// Elsewhere, one host per node; the world asks for each step with a [`Call`].
+    Away,
+}
+
+/// Names one call: the start of a boot, or the event whose input it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CallKey {
+    Start { node: NodeId, generation: u32 },
+    Event(u64),
+}
+
+/// What a host needs to build a node's engine: it then steps it with `Input::Start`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Boot<E: Engine> {
+    pub seed: u64,
+    pub generation: u32,
+    pub config: E::Config,
+    /// `None` for a first boot, else what the node persisted before it went down.
+    pub durable: Option<E::Durable>,
+}
+
+impl<E: Engine> Boot<E> {
+    /// The engine exactly as an inline world would build it.
+    pub fn engine(&self, id: NodeId) -> E {
+        E::boot(
+            id,
+            &self.config,
+            self.durable.as_ref(),
+            NodeRng::for_node(self.seed, id, self.generation),
+        )
+    }
+}
+
+/// One engine step to run on a node's host.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Call<E: Engine> {
+    pub key: CallKey,
+    pub node: NodeId,
+    pub now: SimTime,
+    pub input: Input<E>,
+    /// Present on a start: the host builds the engine first, dropping any it had.
+    pub boot: Option<Boot<E>>,
+}
+
+/// A node's answer to a call: its effects in order, or the engine's error (which changed nothing).
+pub type Answer<E> = Result<Vec<Effect<E>>, <E as Engine>::Error>;
+
+/// What [`World::drive`] stopped for.
+#[derive(Debug)]
+pub enum Drive<E: Engine> {
+    /// Reached the time limit or the event budget, or ran out of events.
+    Done,
+    /// These calls must be answered before the world can go on.
+    Need(Vec<Call<E>>),
+}
+
+/// One node's engine as its own host keeps it: what a node worker runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct NodeHost<E: Engine> {
+    pub id: NodeId,
+    pub engine: Option<E>,
+}
+
+impl<E: Engine> NodeHost<E> {
+    pub fn new(id: NodeId) -> NodeHost<E> {
+        NodeHost { id, engine: None }
+    }
+
+    /// Runs one call. Fails (changing nothing) when the call is for another node or the engine was
+    /// never started.
+    pub fn run(&mut self, call: Call<E>) -> Result<Answer<E>, String> {
+        if call.node != self.id {
+            return Err(format!("a call for {} reached {}", call.node, self.id));
+        }
+        if let Some(boot) = &call.boot {
+            self.engine = Some(boot.engine(self.id));
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return Err(format!(
+                "{} got {:?} before it was started",
+                self.id, call.key
+            ));
+        };
+        let mut outbox = Outbox::new();
+        Ok(engine
+            .step(call.now, call.input, &mut outbox)
+            .map(|()| outbox.drain().collect()))
+    }
+}
+
+impl<E: Engine> World<E> {
+    /// Where nodes booted from now on (restarts included) run.
+    pub fn set_hosting(&mut self, hosting: Hosting) {
+        self.hosting = hosting;
+    }
+    pub fn hosting(&self) -> Hosting {
+        self.hosting
+    }
+
+    /// Whether the node is up with its engine hosted elsewhere.
+    pub fn is_away(&self, id: NodeId) -> bool {
+        self.nodes.get(&id).is_some_and(|s| s.away)
+    }
+
+    /// No start is waiting for its answer: the world can take a command and give the same trace as an
+    /// inline world would.
+    pub fn is_settled(&self) -> bool {
+        self.starting.is_empty()
+    }
+
+    /// Takes a node's engine out of the world to run it elsewhere; the node stays up, now hosted away.
+    /// `None` if the node is down, unknown or already away.
+    pub fn detach(&mut self, id: NodeId) -> Option<E> {
+        let slot = self.nodes.get_mut(&id)?;
+        let engine = slot.engine.take()?;
+        slot.away = true;
+        Some(engine)
+    }
+
+    /// Brings a hosted node's engine (as its host handed it back) into the world. Fails, changing
+    /// nothing, if the node is not hosted away or still has answers waiting.
+    pub fn attach(&mut self, id: NodeId, engine: E) -> Result<(), E> {
+        let waiting = self.answers.values().any(|(node, _)| *node == id)
+            || self.starting.iter().any(|(node, _)| *node == id);
+        match self.nodes.get_mut(&id) {
+            Some(slot) if slot.away && !waiting => {
+                slot.engine = Some(engine);
+                slot.away = false;
+                Ok(())
+            }
+            _ => Err(engine),
+        }
+    }
+
+    /// Stores a node's answer to a call from [`World::drive`]. Answers for calls the world no longer
+    /// waits for (the node went down meanwhile) are dropped.
+    pub fn answer(&mut self, key: CallKey, node: NodeId, answer: Answer<E>) {
+        if self.is_away(node) {
+            self.answers.insert(key, (node, answer));
+        }
+    }
+
+    /// Drops every answer and pending start of a node (it went down).
+    pub(super) fn forget_calls(&mut self, id: NodeId) {
+        self.answers.retain(|_, (node, _)| *node != id);
+        self.starting.retain(|(node, _)| *node != id);
+    }
+
+    /// Processes events in order while they are due by `until` (if given) and fewer than `max_events`
+    /// have been processed in this call, using the answers given so far; stops with the calls to make
+    /// when the next step needs an answer it does not have. When it runs out of due events it moves the
+    /// clock to `until`, as [`World::run_until`] does. An inline world never needs a call.
+    ///
+    /// `Done` always leaves no answer waiting (the budget may be overrun by the few events already
+    /// answered), so a command applied then finds every host exactly where the world is.
+    pub fn drive(&mut self, until: Option<SimTime>, max_events: u64) -> Drive<E> {
+        let mut processed = 0;
+        loop {
+            if let Some(&(node, generation)) = self.starting.first() {
+                let key = CallKey::Start { node, generation };
+                if !self.answers.contains_key(&key) {
+                    return Drive::Need(self.plan_starts());
+                }
+                self.starting.remove(0);
+                self.record(Record::Boot { node, generation });
+                self.current = Some(key);
+                self.run_engine(node, Input::Start);
+                self.current = None;
+                continue;
+            }
+            let waiting = !self.answers.is_empty();
+            if processed >= max_events && !waiting {
+                return Drive::Done;
+            }
+            let Some(front) = self.queue.peek() else {
+                if let Some(until) = until {
+                    self.now = self.now.max(until);
+                }
+                return Drive::Done;
+            };
+            if until.is_some_and(|until| front.time > until) && !waiting {
+                self.now = self.now.max(until.unwrap_or(self.now));
+                return Drive::Done;
+            }
+            let key = CallKey::Event(front.seq);
+            if self.needs_call(&front.kind) && !self.answers.contains_key(&key) {
+                let room = max_events.saturating_sub(processed).max(1);
+                return Drive::Need(self.plan(until, room));
+            }
+            self.step();
+            processed += 1;
+        }
+    }
+
+    /// Whether processing this event steps a hosted node (rather than dropping or deferring it).
+    fn needs_call(&self, kind: &EventKind<E>) -> bool {
+        let Some(target) = kind.target() else {
+            return false;
+        };
+        let Some(slot) = self.nodes.get(&target) else {
+            return false;
+        };
+        if !slot.away || slot.paused {
+            return false;
+        }
+        if let EventKind::Timer { generation, .. } = kind {
+            if *generation != slot.generation {
+                return false;
+            }
+        }
+        let backlogged = !matches!(kind, EventKind::Timer { .. });
+        !(slot.slow > quorate_core::Duration::ZERO && backlogged && !kind.is_slowed())
+    }
+
+    fn plan_starts(&self) -> Vec<Call<E>> {
+        self.starting
+            .iter()
+            .filter(|(node, generation)| {
+                !self.answers.contains_key(&CallKey::Start {
+                    node: *node,
+                    generation: *generation,
+                })
+            })
+            .map(|&(node, generation)| {
+                let durable = (generation > 0)
+                    .then(|| self.nodes.get(&node).map(|s| s.durable.clone()))
+                    .flatten();
+                Call {
+                    key: CallKey::Start { node, generation },
+                    node,
+                    now: self.now,
+                    input: Input::Start,
+                    boot: Some(Boot {
+                        seed: self.seed,
+                        generation,
+                        config: self.engine_config.clone(),
+                        durable,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// The calls that can run now without changing the order of anything (see the module notes).
+    fn plan(&mut self, until: Option<SimTime>, room: u64) -> Vec<Call<E>> {
+        let window = self.network.min_delay();
+        // Nodes that already answered a later event: their hosts are ahead, so nothing more for them.
+        let mut blocked: BTreeSet<NodeId> = self.answers.values().map(|(node, _)| *node).collect();
+        let mut taken = Vec::new();
+        let mut calls = Vec::new();
+        let mut first = None;
+        while let Some(queued) = self.queue.pop() {
+            let start = *first.get_or_insert(queued.time);
+            let target = queued.kind.target();
+            let fits = taken.is_empty()
+                || queued.time <= start + window
+                    && until.is_none_or(|until| queued.time <= until)
+                    && (calls.len() as u64) < room;
+            let Some(target) = target.filter(|_| fits) else {
+                taken.push(queued);
+                break;
+            };
+            if self.needs_call(&queued.kind) && !blocked.contains(&target) {
+                let input = match &queued.kind {
+                    EventKind::Deliver { from, msg, .. } => Input::Message {
+                        from: *from,
+                        msg: msg.clone(),
+                    },
+                    EventKind::Timer { timer, .. } => Input::Timer(timer.clone()),
+                    EventKind::Client { cmd, .. } => Input::Command(cmd.clone()),
+                    EventKind::Command(_) => unreachable!("commands have no target"),
+                };
+                calls.push(Call {
+                    key: CallKey::Event(queued.seq),
+                    node: target,
+                    now: queued.time,
+                    input,
+                    boot: None,
+                });
+            } else if calls.is_empty() && self.needs_call(&queued.kind) {
+                panic!(
+                    "{target} must step at {} but its host already answered a later event",
+                    queued.time
+                );
+            }
+            blocked.insert(target);
+            taken.push(queued);
+        }
+        for queued in taken {
+            self.queue.reinsert(queued);
+        }
+        calls
+    }
+}

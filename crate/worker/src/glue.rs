@@ -1,0 +1,263 @@
+//! The browser side: the orchestrator as a yew-agent worker, and the node workers it spawns.
+//!
+//! Both run the same wasm (`worker.js`): a worker named `node` is a node worker, any other is the
+//! orchestrator. Every message on either boundary is bytes in the codec of `quorate_view::codec`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use gloo::timers::callback::Interval;
+use js_sys::{Array, Uint8Array};
+use quorate_view::codec::{decode, encode};
+use quorate_view::host::FromNode;
+use quorate_view::{EngineKind, RunSetup, UiCommand};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Url,
+    Worker as WebWorker, WorkerOptions,
+};
+use yew_agent::worker::{HandlerId, Worker, WorkerScope};
+
+use crate::node::NodeProcess;
+use crate::session::{Out, Session};
+
+/// How long the orchestrator waits for a node worker before declaring it crashed.
+const ANSWER_TIMEOUT_MS: u32 = 10_000;
+
+/// The name that makes a worker a node worker.
+pub const NODE_WORKER_NAME: &str = "node";
+
+/// Whether this worker was spawned as a node worker.
+pub fn is_node_worker() -> bool {
+    js_sys::global()
+        .dyn_into::<DedicatedWorkerGlobalScope>()
+        .is_ok_and(|g| g.name() == NODE_WORKER_NAME)
+}
+
+/// Runs this worker as a node worker: answers the orchestrator's messages until terminated.
+pub fn run_node_worker() {
+    let global: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let process = Rc::new(RefCell::new(NodeProcess::new()));
+    let reply_to = global.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let bytes = Uint8Array::new(&event.data()).to_vec();
+        let reply = process.borrow_mut().handle(&bytes);
+        if let Some(reply) = reply {
+            let _ = reply_to.post_message(&Uint8Array::from(&reply[..]));
+        }
+    });
+    global.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let _ = global.post_message(&Uint8Array::from(&encode(&FromNode::Ready)[..]));
+}
+
+/// Internal messages of the orchestrator.
+pub enum Msg {
+    /// Bytes from node `n`'s worker of this incarnation.
+    Node(u32, u64, Vec<u8>),
+    /// Node `n`'s worker (of this incarnation) threw.
+    Failed(u32, u64, String),
+    /// The watchdog's beat.
+    Tick,
+}
+
+struct NodeWorker {
+    worker: WebWorker,
+    incarnation: u64,
+    url: String,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl NodeWorker {
+    fn end(self) {
+        self.worker.terminate();
+        let _ = Url::revoke_object_url(&self.url);
+    }
+}
+
+/// The orchestrator worker (registered by `src/bin/worker.rs`).
+pub struct Orchestrator {
+    session: Session,
+    script: Option<String>,
+    workers: BTreeMap<u32, NodeWorker>,
+    handler: Option<HandlerId>,
+    incarnations: u64,
+    /// Node messages received so far, and at the watchdog's last beat.
+    progress: u64,
+    seen: u64,
+    _watchdog: Interval,
+}
+
+impl Orchestrator {
+    fn carry_out(&mut self, scope: &WorkerScope<Self>, out: Vec<Out>) {
+        let mut queue: std::collections::VecDeque<Out> = out.into();
+        while let Some(o) = queue.pop_front() {
+            match o {
+                Out::Frame(frame) => {
+                    if let Some(handler) = self.handler {
+                        scope.respond(handler, encode(&*frame));
+                    }
+                }
+                Out::Spawn(node) => {
+                    if let Err(e) = self.spawn(scope, node) {
+                        queue.extend(self.session.node_failed(node, e));
+                    }
+                }
+                Out::ToNode(node, bytes) => {
+                    if let Some(w) = self.workers.get(&node) {
+                        let _ = w.worker.post_message(&Uint8Array::from(&bytes[..]));
+                    }
+                }
+                Out::Terminate(node) => {
+                    if let Some(w) = self.workers.remove(&node) {
+                        w.end();
+                    }
+                }
+            }
+        }
+    }
+
+    fn spawn(&mut self, scope: &WorkerScope<Self>, node: u32) -> Result<(), String> {
+        let script = self
+            .script
+            .clone()
+            .ok_or("the page did not say where worker.js is")?;
+        let wasm = match script.strip_suffix(".js") {
+            Some(stem) => format!("{stem}_bg.wasm"),
+            None => return Err(format!("{script} does not end in .js")),
+        };
+        let shim = format!("importScripts({script:?});wasm_bindgen({wasm:?});");
+        let parts = Array::of1(&JsValue::from_str(&shim));
+        let options = BlobPropertyBag::new();
+        options.set_type("application/javascript");
+        let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
+            .map_err(|e| format!("{e:?}"))?;
+        let url = Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+        let worker_options = WorkerOptions::new();
+        worker_options.set_name(NODE_WORKER_NAME);
+        let worker = WebWorker::new_with_options(&url, &worker_options)
+            .map_err(|e| format!("could not start a worker: {e:?}"))?;
+        self.incarnations += 1;
+        let incarnation = self.incarnations;
+        let on_message = {
+            let scope = scope.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let bytes = Uint8Array::new(&event.data()).to_vec();
+                scope.send_message(Msg::Node(node, incarnation, bytes));
+            })
+        };
+        let on_error = {
+            let scope = scope.clone();
+            Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+                event.prevent_default();
+                scope.send_message(Msg::Failed(node, incarnation, event.message()));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        if let Some(old) = self.workers.insert(
+            node,
+            NodeWorker {
+                worker,
+                incarnation,
+                url,
+                _on_message: on_message,
+                _on_error: on_error,
+            },
+        ) {
+            old.end();
+        }
+        Ok(())
+    }
+
+    fn current(&self, node: u32, incarnation: u64) -> bool {
+        self.workers
+            .get(&node)
+            .is_some_and(|w| w.incarnation == incarnation)
+    }
+}
+
+impl Worker for Orchestrator {
+    type Message = Msg;
+    /// An encoded `UiCommand`.
+    type Input = Vec<u8>;
+    /// An encoded `Frame`.
+    type Output = Vec<u8>;
+
+    fn create(scope: &WorkerScope<Self>) -> Self {
+        // A placeholder run until the UI sends `Start` with its seed.
+        let (session, _) = Session::new(RunSetup {
+            engine: EngineKind::Demo,
+            seed: 0,
+            nodes: 1,
+            replay: Vec::new(),
+            until: None,
+            hosting: quorate_view::Hosting::Inline,
+        });
+        let watchdog = {
+            let scope = scope.clone();
+            Interval::new(ANSWER_TIMEOUT_MS, move || scope.send_message(Msg::Tick))
+        };
+        Orchestrator {
+            session,
+            script: None,
+            workers: BTreeMap::new(),
+            handler: None,
+            incarnations: 0,
+            progress: 0,
+            seen: 0,
+            _watchdog: watchdog,
+        }
+    }
+
+    fn update(&mut self, scope: &WorkerScope<Self>, msg: Self::Message) {
+        let out = match msg {
+            Msg::Node(node, incarnation, bytes) => {
+                if !self.current(node, incarnation) {
+                    return;
+                }
+                self.progress += 1;
+                self.session.node_message(node, &bytes)
+            }
+            Msg::Failed(node, incarnation, error) => {
+                if !self.current(node, incarnation) {
+                    return;
+                }
+                self.progress += 1;
+                self.session.node_failed(node, error)
+            }
+            Msg::Tick => {
+                let stalled = self.session.busy() && self.progress == self.seen;
+                self.seen = self.progress;
+                if !stalled {
+                    return;
+                }
+                let mut out = Vec::new();
+                for node in self.session.waiting() {
+                    out.extend(self.session.node_failed(
+                        node,
+                        format!("no answer within {} s", ANSWER_TIMEOUT_MS / 1000),
+                    ));
+                }
+                out
+            }
+        };
+        self.carry_out(scope, out);
+    }
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+        self.handler = Some(id);
+        let out = match decode::<UiCommand>(&msg, "a UI command") {
+            Ok(UiCommand::Hello { worker_script }) => {
+                self.script = Some(worker_script);
+                self.session.handle(UiCommand::Refresh)
+            }
+            Ok(command) => self.session.handle(command),
+            Err(_) => self.session.handle_bytes(&msg),
+        };
+        self.carry_out(scope, out);
+    }
+}

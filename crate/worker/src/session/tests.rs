@@ -1,0 +1,621 @@
+use std::collections::{BTreeMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use quorate_view::Hosting;
+
+use super::*;
+use crate::node::NodeProcess;
+
+/// A session wired to in-process node workers, through the same bytes a browser would carry.
+struct Harness {
+    session: Session,
+    workers: BTreeMap<u32, NodeProcess>,
+    spawned: u64,
+    terminated: u64,
+    last: Option<Frame>,
+}
+
+impl Harness {
+    fn new(engine: EngineKind, seed: u64, nodes: u32, hosting: Hosting) -> Harness {
+        Self::from_setup(RunSetup {
+            engine,
+            seed,
+            nodes,
+            replay: Vec::new(),
+            until: None,
+            hosting,
+        })
+    }
+
+    fn from_setup(setup: RunSetup) -> Harness {
+        let (session, out) = Session::new(setup);
+        let mut h = Harness {
+            session,
+            workers: BTreeMap::new(),
+            spawned: 0,
+            terminated: 0,
+            last: None,
+        };
+        h.run(out);
+        h
+    }
+
+    /// Carries out `out` and everything it leads to; returns the last frame sent to the UI.
+    fn run(&mut self, out: Vec<Out>) -> Frame {
+        let mut queue: VecDeque<Out> = out.into();
+        while let Some(o) = queue.pop_front() {
+            match o {
+                Out::Frame(f) => self.last = Some(*f),
+                Out::Spawn(n) => {
+                    self.spawned += 1;
+                    assert!(
+                        self.workers.insert(n, NodeProcess::new()).is_none(),
+                        "n{n} spawned twice"
+                    );
+                    let ready = encode(&FromNode::Ready);
+                    queue.extend(self.session.node_message(n, &ready));
+                }
+                Out::ToNode(n, bytes) => {
+                    let worker = self
+                        .workers
+                        .get_mut(&n)
+                        .unwrap_or_else(|| panic!("a message for n{n}, which has no worker"));
+                    match catch_unwind(AssertUnwindSafe(|| worker.handle(&bytes))) {
+                        Ok(Some(reply)) => queue.extend(self.session.node_message(n, &reply)),
+                        Ok(None) => {}
+                        Err(_) => queue.extend(self.session.node_failed(n, "panicked".to_string())),
+                    }
+                }
+                Out::Terminate(n) => {
+                    self.terminated += 1;
+                    assert!(self.workers.remove(&n).is_some(), "n{n} terminated twice");
+                }
+            }
+        }
+        assert!(!self.session.busy(), "the session still waits for workers");
+        self.last.clone().expect("a frame")
+    }
+
+    fn send(&mut self, command: UiCommand) -> Frame {
+        let out = self.session.handle(command);
+        self.run(out)
+    }
+
+    /// `frames` display frames of 16 ms.
+    fn play(&mut self, frames: u32) -> Frame {
+        let mut last = self.send(UiCommand::Refresh);
+        for _ in 0..frames {
+            last = self.send(UiCommand::Advance { wall_ms: 16.0 });
+        }
+        last
+    }
+}
+
+fn session(engine: EngineKind, nodes: u32) -> Harness {
+    Harness::new(engine, 5, nodes, Hosting::Inline)
+}
+
+fn leader(f: &Frame) -> Option<u32> {
+    f.nodes
+        .iter()
+        .find(|n| n.role.as_deref() == Some("leader"))
+        .map(|n| n.id)
+}
+
+fn detail(f: &Frame, id: u32, key: &str) -> String {
+    f.node(id)
+        .unwrap()
+        .details
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn advancing_moves_time_by_speed_times_wall_time() {
+    let mut s = session(EngineKind::Demo, 3);
+    let f = s.send(UiCommand::Advance { wall_ms: 40.0 });
+    assert_eq!(f.time_us, 10_000, "40 ms of wall time at 0.25x");
+    assert_eq!(f.nodes.len(), 3);
+    assert!(!f.messages.is_empty(), "boot beats are in flight");
+    assert!(f.log.iter().any(|l| l.contains("boot")));
+}
+
+#[test]
+fn five_raft_nodes_elect_a_leader_within_three_seconds_of_wall_time() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut s = Harness::new(EngineKind::Raft, 5, 5, hosting);
+        // 3 s of display frames at the default 0.15x is 450 ms of simulated time.
+        let f = s.play(190);
+        assert!(leader(&f).is_some(), "{hosting:?}: {:?}", f.nodes);
+        assert!(f
+            .nodes
+            .iter()
+            .filter(|n| n.role.as_deref() == Some("follower"))
+            .all(|n| n.timer.is_some()));
+        assert_eq!(f.hosting.per_node, hosting == Hosting::PerNode);
+    }
+}
+
+#[test]
+fn gossip_runs_in_the_page() {
+    let mut s = Harness::new(EngineKind::Gossip, 5, 8, Hosting::Auto);
+    let f = s.play(200);
+    assert_eq!(f.nodes.len(), 8);
+    assert!(f.hosting.per_node, "8 nodes get a worker each by default");
+    assert!(
+        f.nodes.iter().all(|n| n.summary.starts_with("8 alive")),
+        "{:?}",
+        f.nodes[0]
+    );
+}
+
+#[test]
+fn kill_is_shown_and_bad_commands_are_reported_not_fatal() {
+    let mut s = session(EngineKind::Demo, 3);
+    let f = s.send(UiCommand::Kill(2));
+    assert_eq!(f.node(2).unwrap().status, NodeStatus::Down);
+    let f = s.send(UiCommand::Kill(2));
+    assert_eq!(f.error.as_deref(), Some("n2 is down"));
+    let f = s.send(UiCommand::Kill(99));
+    assert!(f.error.is_some());
+    let f = s.send(UiCommand::SetSpeed(f64::NAN));
+    assert!(f.error.is_some());
+    let f = s.send(UiCommand::Restart(2));
+    assert_eq!(f.node(2).unwrap().status, NodeStatus::Up);
+}
+
+/// A script of faults and requests, the same for every hosting mode.
+fn script(engine: EngineKind) -> Vec<(u32, UiCommand)> {
+    let client = |node, words: &str| UiCommand::Client {
+        node,
+        words: words.to_string(),
+    };
+    let (a, b) = match engine {
+        EngineKind::Raft => ("propose x=1", "propose y=2"),
+        EngineKind::Gossip => ("event deploy v1", "event deploy v2"),
+        EngineKind::Demo => ("beat-now", "beat-now"),
+    };
+    vec![
+        (60, client(1, a)),
+        (40, UiCommand::Kill(2)),
+        (50, UiCommand::Partition(vec![vec![1, 3], vec![4, 5]])),
+        (30, client(4, b)),
+        (60, UiCommand::Pause(5)),
+        (20, UiCommand::Heal),
+        (20, UiCommand::Resume(5)),
+        (40, UiCommand::Restart(2)),
+        (10, UiCommand::Step),
+        (80, UiCommand::Kill(1)),
+        (60, UiCommand::Restart(1)),
+        (40, UiCommand::RunUntil(Milestone::Membership)),
+        (40, UiCommand::Refresh),
+    ]
+}
+
+fn scripted_digest(engine: EngineKind, seed: u64, hosting: Hosting) -> (String, u64, u64) {
+    let mut h = Harness::new(engine, seed, 5, hosting);
+    let mut f = h.play(0);
+    for (frames, command) in script(engine) {
+        h.play(frames);
+        f = h.send(command);
+    }
+    (f.digest, f.events, f.time_us)
+}
+
+/// DESIGN.md rule 4 across hosting modes: a worker per node gives the inline trace, byte for byte.
+#[test]
+fn worker_per_node_and_inline_give_the_same_trace() {
+    for engine in [EngineKind::Raft, EngineKind::Gossip, EngineKind::Demo] {
+        for seed in 1..=20 {
+            let inline = scripted_digest(engine, seed, Hosting::Inline);
+            let per_node = scripted_digest(engine, seed, Hosting::PerNode);
+            assert_eq!(
+                per_node,
+                inline,
+                "{} seed {seed}: per-node vs inline (reproduce: cargo test -p quorate-worker \
+                 worker_per_node_and_inline)",
+                engine.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_killed_node_loses_its_worker_and_restarts_from_durable_state() {
+    let mut s = Harness::new(EngineKind::Raft, 7, 5, Hosting::PerNode);
+    let f = s.play(190);
+    assert_eq!(s.workers.len(), 5);
+    let l = leader(&f).expect("a leader");
+    s.send(UiCommand::Client {
+        node: l,
+        words: "propose x=1".into(),
+    });
+    let f = s.play(60);
+    let term = detail(&f, l, "term");
+    let last = detail(&f, l, "last index");
+    let commit = detail(&f, l, "commit");
+    assert_ne!(commit, "0");
+    let f = s.send(UiCommand::Kill(l));
+    assert_eq!(s.workers.len(), 4, "the worker is gone");
+    assert!(!s.workers.contains_key(&l));
+    let w = f.hosting.workers.iter().find(|w| w.node == l).unwrap();
+    assert_eq!(w.state, WorkerState::Terminated);
+    assert_eq!(f.node(l).unwrap().status, NodeStatus::Down);
+    assert!(f.node(l).unwrap().summary.contains(&format!("term {term}")));
+    let f = s.send(UiCommand::Restart(l));
+    assert_eq!(s.workers.len(), 5, "a fresh worker");
+    assert_eq!(s.spawned, 6);
+    // Durable state survived (term, log, commit as etcd's HardState keeps it); volatile state did
+    // not: the old leader comes back a follower that knows no leader yet.
+    assert_eq!(detail(&f, l, "term"), term);
+    assert_eq!(detail(&f, l, "last index"), last);
+    assert_eq!(detail(&f, l, "commit"), commit);
+    assert_eq!(detail(&f, l, "role"), "follower");
+    assert_eq!(detail(&f, l, "leader"), "—");
+}
+
+#[test]
+fn a_crashed_worker_is_reported_and_the_run_goes_on() {
+    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    s.play(100);
+    let f = s.send(UiCommand::CrashWorker(3));
+    let w = f.hosting.workers.iter().find(|w| w.node == 3).unwrap();
+    assert!(
+        matches!(&w.state, WorkerState::Crashed(e) if e.contains("panicked")),
+        "{w:?}"
+    );
+    assert!(f
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("n3's worker crashed"));
+    assert_eq!(f.node(3).unwrap().status, NodeStatus::Down);
+    let before = f.events;
+    let f = s.play(200);
+    assert!(f.events > before + 50, "the others go on");
+    assert!(leader(&f).is_some());
+    // The crash is in the log as a kill, so a link replays the same run.
+    assert!(f.shared_log.contains("k3"), "{}", f.shared_log);
+    let f = s.send(UiCommand::Restart(3));
+    assert_eq!(f.node(3).unwrap().status, NodeStatus::Up);
+    // Inline there is no worker to crash: an error, nothing else.
+    let mut i = session(EngineKind::Raft, 3);
+    let f = i.send(UiCommand::CrashWorker(1));
+    assert!(f.error.is_some());
+    assert_eq!(f.node(1).unwrap().status, NodeStatus::Up);
+}
+
+#[test]
+fn malformed_messages_are_errors_not_panics() {
+    let mut s = Harness::new(EngineKind::Raft, 3, 3, Hosting::PerNode);
+    s.play(10);
+    let out = s.session.handle_bytes(&[0xff, 0xff, 0x01]);
+    let f = s.run(out);
+    assert!(
+        f.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("malformed message"),
+        "{:?}",
+        f.error
+    );
+    // A node worker's garbage takes that node down as crashed; the run goes on.
+    let out = s.session.node_message(2, b"garbage");
+    let _ = s.run(out);
+    let f = s.play(10);
+    let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+    assert!(matches!(w.state, WorkerState::Crashed(_)), "{w:?}");
+    // And a node worker handed garbage answers with an error instead of panicking.
+    let mut p = NodeProcess::new();
+    let reply = p.handle(b"\x07\x07").expect("an answer");
+    assert!(matches!(
+        decode::<FromNode>(&reply, "reply").unwrap(),
+        FromNode::Error(_)
+    ));
+}
+
+#[test]
+fn switching_hosting_mid_run_keeps_the_trace() {
+    let mut a = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
+    let mut b = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
+    a.play(100);
+    b.play(100);
+    let f = b.send(UiCommand::SetHosting(Hosting::PerNode));
+    assert!(f.hosting.per_node);
+    assert_eq!(b.workers.len(), 5);
+    a.play(100);
+    b.play(100);
+    let f = b.send(UiCommand::SetHosting(Hosting::Inline));
+    assert!(!f.hosting.per_node);
+    assert!(b.workers.is_empty());
+    assert_eq!(a.play(100).digest, b.play(100).digest);
+}
+
+#[test]
+fn scrubbing_back_and_forth_gives_identical_frames() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut s = Harness::new(EngineKind::Raft, 21, 5, hosting);
+        s.send(UiCommand::SetSpeed(1.0));
+        s.play(625); // 10 s
+        s.send(UiCommand::Kill(1));
+        let live_past = s.play(625); // 20 s
+        let mut live_head = s.play(625); // 30 s
+        assert!(live_head.timeline.at_head);
+        let f = s.send(UiCommand::Seek {
+            time_us: live_past.time_us,
+        });
+        assert!(!f.timeline.at_head);
+        assert_eq!((f.events, &f.digest), (live_past.events, &live_past.digest));
+        assert_eq!(f.nodes, live_past.nodes, "{hosting:?}");
+        assert_eq!(f.messages, live_past.messages);
+        let mut f = s.send(UiCommand::Seek {
+            time_us: live_head.time_us,
+        });
+        assert!(f.timeline.at_head);
+        f.log.clear();
+        live_head.log.clear();
+        assert_eq!(f.nodes, live_head.nodes);
+        assert_eq!(
+            (f.events, f.time_us, &f.digest),
+            (live_head.events, live_head.time_us, &live_head.digest)
+        );
+        // Playing on from the past replays the branch: the kill at 10 s happens again.
+        s.send(UiCommand::Seek { time_us: 5_000_000 });
+        let f = s.play(625);
+        assert_eq!(f.node(1).unwrap().status, NodeStatus::Down, "{hosting:?}");
+        assert_eq!(f.timeline.branches.len(), 1);
+    }
+}
+
+#[test]
+fn a_command_in_the_past_forks_and_both_branches_replay() {
+    let mut s = Harness::new(EngineKind::Raft, 8, 5, Hosting::PerNode);
+    s.send(UiCommand::SetSpeed(1.0));
+    s.play(300);
+    s.send(UiCommand::Partition(vec![vec![1, 2], vec![3, 4, 5]]));
+    let first_head = s.play(300);
+    s.send(UiCommand::Seek { time_us: 7_000_000 });
+    let f = s.send(UiCommand::Kill(4));
+    assert_eq!(f.timeline.branches.len(), 2);
+    assert_eq!(f.timeline.branch, 1);
+    assert_eq!(f.timeline.branches[1].parent.map(|p| p.0), Some(0));
+    let second_head = s.play(300);
+    assert_eq!(second_head.node(4).unwrap().status, NodeStatus::Down);
+    assert!(second_head.shared_log.contains("k4"));
+    assert!(second_head.shared_log.contains("p1-2/3-4-5"));
+    // Back to the first branch: its head, exactly.
+    let f = s.send(UiCommand::Branch(0));
+    assert_eq!(
+        (f.events, f.time_us, &f.digest),
+        (first_head.events, first_head.time_us, &first_head.digest)
+    );
+    assert_eq!(f.node(4).unwrap().status, NodeStatus::Up);
+    let f = s.send(UiCommand::Branch(1));
+    assert_eq!(f.digest, second_head.digest);
+    // The second branch's link replays to the same moment in a fresh session.
+    let g = Harness::from_setup(RunSetup {
+        engine: EngineKind::Raft,
+        seed: 8,
+        nodes: 5,
+        replay: decode_log(&second_head.shared_log).unwrap(),
+        until: Some((second_head.events, second_head.time_us)),
+        hosting: Hosting::PerNode,
+    })
+    .last
+    .unwrap();
+    assert_eq!(g.digest, second_head.digest);
+}
+
+#[test]
+fn a_partitioned_minority_cannot_commit_and_catches_up_after_heal() {
+    let mut s = session(EngineKind::Raft, 5);
+    let f = s.play(190);
+    let leader = leader(&f).unwrap();
+    let others: Vec<u32> = (1..=5).filter(|&i| i != leader).collect();
+    let minority = vec![leader, others[0]];
+    let majority: Vec<u32> = others[1..].to_vec();
+    s.send(UiCommand::Partition(vec![
+        minority.clone(),
+        majority.clone(),
+    ]));
+    let f = s.send(UiCommand::Client {
+        node: leader,
+        words: "propose lost=1".into(),
+    });
+    assert!(f.error.is_none(), "{:?}", f.error);
+    let commit = |f: &Frame, id: u32| -> u64 { detail(f, id, "commit").parse().unwrap() };
+    let f = s.play(400);
+    let new_leader = f
+        .nodes
+        .iter()
+        .find(|n| majority.contains(&n.id) && n.role.as_deref() == Some("leader"));
+    assert!(
+        new_leader.is_some(),
+        "the majority elects a leader: {:?}",
+        f.nodes
+    );
+    let old_commit = commit(&f, leader);
+    s.send(UiCommand::Client {
+        node: new_leader.unwrap().id,
+        words: "propose kept=1".into(),
+    });
+    let f = s.play(100);
+    assert!(commit(&f, majority[0]) > old_commit, "the majority commits");
+    assert_eq!(
+        commit(&f, leader),
+        old_commit,
+        "the old leader's proposal does not commit"
+    );
+    s.send(UiCommand::Heal);
+    let f = s.play(300);
+    assert_eq!(
+        commit(&f, leader),
+        commit(&f, majority[0]),
+        "the minority catches up after heal"
+    );
+}
+
+#[test]
+fn a_shared_log_replays_to_the_identical_moment() {
+    let mut s = session(EngineKind::Raft, 5);
+    s.play(100);
+    s.send(UiCommand::Kill(1));
+    s.send(UiCommand::Step);
+    s.send(UiCommand::Step);
+    s.send(UiCommand::Partition(vec![vec![2], vec![3, 4, 5]]));
+    s.play(50);
+    s.send(UiCommand::Client {
+        node: 3,
+        words: "propose x=1".into(),
+    });
+    s.send(UiCommand::Kill(9)); // refused: not logged
+    let f = s.play(80);
+    let link = decode_log(&f.shared_log).unwrap();
+    assert_eq!(link.len(), 3, "{}", f.shared_log);
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut friend = Harness::from_setup(RunSetup {
+            engine: EngineKind::Raft,
+            seed: 5,
+            nodes: 5,
+            replay: link.clone(),
+            until: Some((f.events, f.time_us)),
+            hosting,
+        });
+        let g = friend.send(UiCommand::Refresh);
+        assert!(g.error.is_none(), "{:?}", g.error);
+        assert_eq!(
+            (g.events, g.time_us, g.digest.clone()),
+            (f.events, f.time_us, f.digest.clone())
+        );
+        assert_eq!(g.shared_log, f.shared_log);
+        assert_eq!(g.nodes, f.nodes);
+        // And they go on identically.
+        let mut s2 = Harness::from_setup(RunSetup {
+            engine: EngineKind::Raft,
+            seed: 5,
+            nodes: 5,
+            replay: link.clone(),
+            until: Some((f.events, f.time_us)),
+            hosting: Hosting::Inline,
+        });
+        assert_eq!(friend.play(30).digest, s2.play(30).digest);
+    }
+}
+
+#[test]
+fn run_until_stops_at_the_milestone() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut s = Harness::new(EngineKind::Raft, 4, 5, hosting);
+        let f = s.send(UiCommand::RunUntil(Milestone::Leader));
+        let reached = f.reached.clone().expect("a leader within a minute");
+        assert!(reached.starts_with("next leader"), "{reached}");
+        assert!(leader(&f).is_some(), "{hosting:?}");
+        // It stopped right after that event: one step earlier there was no leader.
+        let before = f.events - 1;
+        let mut t = Harness::new(EngineKind::Raft, 4, 5, Hosting::Inline);
+        while t.session.events() < before {
+            t.send(UiCommand::Step);
+        }
+        assert!(leader(&t.send(UiCommand::Refresh)).is_none());
+        let f = s.send(UiCommand::RunUntil(Milestone::Commit));
+        assert!(f.reached.unwrap().starts_with("next commit"));
+    }
+}
+
+#[test]
+fn export_then_import_reproduces_the_run() {
+    let mut s = Harness::new(EngineKind::Gossip, 9, 6, Hosting::PerNode);
+    s.play(100);
+    s.send(UiCommand::Kill(2));
+    let f = s.play(100);
+    let f2 = s.send(UiCommand::ExportTrace);
+    let json = f2.export.expect("an export");
+    assert!(json.contains("\"format\": \"quorate-trace\""));
+    assert!(json.contains(&f.digest));
+    let g = s.send(UiCommand::ImportTrace(json.clone()));
+    assert!(g.error.is_none(), "{:?}", g.error);
+    assert_eq!((g.digest.clone(), g.events), (f.digest.clone(), f.events));
+    // A tampered digest is caught; malformed exports name what is wrong.
+    let tampered = json.replace(&f.digest, "0000000000000000");
+    let g = s.send(UiCommand::ImportTrace(tampered));
+    assert!(g.error.unwrap().contains("differs"));
+    for (bad, says) in [
+        ("{", "not JSON"),
+        ("{\"format\": \"x\"}", "\"format\""),
+        (
+            "{\"format\": \"quorate-trace\", \"version\": 9}",
+            "version 9",
+        ),
+        (
+            "{\"format\": \"quorate-trace\", \"version\": 1, \"engine\": \"paxos\"}",
+            "unknown engine",
+        ),
+    ] {
+        let g = s.send(UiCommand::ImportTrace(bad.to_string()));
+        let e = g.error.unwrap_or_default();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn a_bad_client_command_is_reported() {
+    let mut s = session(EngineKind::Raft, 3);
+    let f = s.send(UiCommand::Client {
+        node: 1,
+        words: "fly away".into(),
+    });
+    assert!(
+        f.error.as_deref().unwrap_or("").contains("fly"),
+        "{:?}",
+        f.error
+    );
+    let f = s.send(UiCommand::Partition(vec![vec![1], vec![9]]));
+    assert!(f.error.is_some());
+}
+
+#[test]
+fn huge_or_bogus_wall_steps_are_bounded() {
+    let mut s = session(EngineKind::Demo, 3);
+    let f = s.send(UiCommand::Advance { wall_ms: 1e12 });
+    assert_eq!(f.time_us, 25_000);
+    let f = s.send(UiCommand::Advance {
+        wall_ms: f64::INFINITY,
+    });
+    assert_eq!(f.time_us, 25_000);
+}
+
+#[test]
+fn step_processes_one_event() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut s = Harness::new(EngineKind::Raft, 5, 3, hosting);
+        let before = s.session.events();
+        s.send(UiCommand::Step);
+        assert_eq!(s.session.events(), before + 1);
+    }
+}
+
+/// Memory stays bounded over a long run: frames carry at most `MAX_LOG_LINES` lines, the world keeps
+/// no records between frames, and nothing else grows with time.
+#[test]
+fn an_hour_of_frames_stays_bounded() {
+    let mut s = Harness::new(EngineKind::Raft, 2, 5, Hosting::PerNode);
+    s.send(UiCommand::SetSpeed(1_000.0));
+    let mut biggest = 0;
+    // 100 ms frames at 1000x: 100 s of simulated time each; 36 frames is an hour.
+    for i in 0..36 {
+        let f = s.send(UiCommand::Advance { wall_ms: 100.0 });
+        assert!(f.log.len() <= MAX_LOG_LINES);
+        let size = encode(&f).len();
+        biggest = biggest.max(size);
+        if i == 35 {
+            assert!(
+                f.time_us >= 3_600_000_000 || f.events > 36 * 100_000,
+                "{}",
+                f.time_us
+            );
+        }
+    }
+    assert!(biggest < 64 << 10, "frames stay small: {biggest} bytes");
+}
