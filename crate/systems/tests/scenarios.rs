@@ -15,6 +15,7 @@ fn run<E: Scripted>(name: &str) {
         .run::<E>(seed, |_, r| {
             let line = r.to_string();
             if line.contains("program")
+                || line.contains("discover")
                 || line.contains("member")
                 || line.contains("serfHealth")
                 || line.contains("expired")
@@ -47,4 +48,14 @@ fn consul_lock() {
 #[test]
 fn etcd_lock() {
     run::<EtcdNode>("etcd-lock.scn");
+}
+
+#[test]
+fn consul_discovery_and_config() {
+    run::<ConsulNode>("consul-discovery.scn");
+}
+
+#[test]
+fn etcd_discovery_and_config() {
+    run::<EtcdNode>("etcd-discovery.scn");
 }
