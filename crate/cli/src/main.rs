@@ -9,6 +9,7 @@ mod engines;
 mod gossip;
 mod lab;
 mod lesson;
+mod link;
 mod raft;
 mod run;
 
@@ -45,6 +46,8 @@ enum Command {
     Lesson(lesson::LessonArgs),
     /// Consul beside etcd: lock failover, discovery and partitions, timed phase by phase over many seeds.
     Compare(compare::CompareArgs),
+    /// Replay a link from the page natively and print the moment and digest it lands on.
+    Link(link::LinkArgs),
     /// List the engines and the params and client commands each accepts in scenario files.
     Engines,
 }
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::compare(args),
         Command::Lesson(args) => lesson::lesson(args),
         Command::Lab(args) => lab::lab(args),
+        Command::Link(args) => link::link(args),
         Command::Engines => {
             print!("{}", engines::describe());
             Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod host;
+pub mod link;
 mod share;
 
 use serde::{Deserialize, Serialize};
