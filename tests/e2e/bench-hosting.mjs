@@ -1,0 +1,70 @@
+// Bench (run by hand, not a test): events per second of a 5-node Raft run with a worker per node versus
+// inline, measured side by side in one browser, and the memory of a long run at full speed.
+//
+//   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
+//
+// Serves dist/ on 127.0.0.1 and drives headless Chromium; build dist/ first (./dev.sh test does).
+import { serve } from './serve.mjs';
+import { launch } from './browser.mjs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const measureSeconds = Number(process.argv[2] ?? 10);
+const longSeconds = Number(process.argv[3] ?? 60);
+
+const server = await serve(join(here, '..', '..', 'dist'));
+const browser = await launch();
+try {
+  const page = await browser.context.newPage();
+  const events = async () => Number(await page.getByTestId('events').textContent());
+  const simTime = async () => parseFloat(await page.getByTestId('time').textContent());
+  const open = async (host) => {
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#v=1&engine=raft&seed=1&nodes=5&host=${host}`);
+    await page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+    // As fast as the page goes: 1000 simulated seconds per second, capped by the per-frame event budget.
+    await page.getByRole('slider', { name: /speed/ }).fill('3');
+    await page.waitForTimeout(2_000);
+  };
+  const rates = {};
+  for (const host of ['workers', 'inline']) {
+    await open(host);
+    const [e0, s0, t0] = [await events(), await simTime(), performance.now()];
+    await page.waitForTimeout(measureSeconds * 1000);
+    const [e1, s1, t1] = [await events(), await simTime(), performance.now()];
+    const wall = (t1 - t0) / 1000;
+    rates[host] = (e1 - e0) / wall;
+    console.log(
+      `${host.padEnd(8)} ${Math.round(rates[host]).toString().padStart(9)} events/s  ` +
+        `${((s1 - s0) / wall).toFixed(1).padStart(8)} simulated s per s  (${e1 - e0} events in ${wall.toFixed(1)} s)`,
+    );
+  }
+  console.log(`ratio    worker per node / inline = ${(rates.workers / rates.inline).toFixed(3)}`);
+
+  // Memory over a long run at full speed, with a worker per node.
+  await open('workers');
+  const orchestrator = () => page.workers().find((w) => !w.url().startsWith('blob:') || true);
+  const sample = async () => {
+    const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+    let wasm = 0;
+    for (const w of page.workers()) {
+      wasm = Math.max(wasm, await w.evaluate(() => (self.wasm_bindgen?.wasm_memory_bytes?.() ?? 0)).catch(() => 0));
+    }
+    return { sim: await simTime(), events: await events(), heapMB: heap / 1e6, wasmMB: wasm / 1e6 };
+  };
+  void orchestrator;
+  const start = Date.now();
+  while (Date.now() - start < longSeconds * 1000) {
+    const s = await sample();
+    console.log(
+      `t+${Math.round((Date.now() - start) / 1000)}s  sim ${s.sim.toFixed(0)} s  events ${s.events}  ` +
+        `page JS heap ${s.heapMB.toFixed(1)} MB  orchestrator wasm memory ${s.wasmMB.toFixed(1)} MB`,
+    );
+    await page.waitForTimeout(Math.min(10_000, longSeconds * 1000 / 6));
+  }
+  console.log('final', JSON.stringify(await sample()));
+} finally {
+  await browser.close();
+  await server.close();
+}
