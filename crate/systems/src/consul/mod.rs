@@ -487,7 +487,7 @@ impl ConsulNode {
             if self.programs[p as usize].inflight != Some(id) {
                 return;
             }
-            if matches!(reply.result, Err(_)) {
+            if reply.result.is_err() {
                 // NotLeader and dropped reads: the next call goes to another server.
                 self.cursor += 1;
             }

@@ -347,17 +347,14 @@ impl EtcdNode {
                 self.report(p, reports, out);
                 self.act(p, step, out);
             }
-            ClientMsg::Pong { id, boot } => {
-                if self.ping == Some(id) {
-                    self.ping = None;
-                    match self.member_boot {
-                        Some(b) if b != boot => {
-                            self.member_boot = Some(boot);
-                            self.watches.clear();
-                            self.resync_all(out);
-                        }
-                        _ => self.member_boot = Some(boot),
-                    }
+            ClientMsg::Pong { id, boot } if self.ping == Some(id) => {
+                self.ping = None;
+                let restarted = self.member_boot.is_some_and(|b| b != boot);
+                self.member_boot = Some(boot);
+                if restarted {
+                    // The member restarted: its watches are gone.
+                    self.watches.clear();
+                    self.resync_all(out);
                 }
             }
             _ => {}
