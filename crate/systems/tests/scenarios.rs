@@ -59,3 +59,13 @@ fn consul_discovery_and_config() {
 fn etcd_discovery_and_config() {
     run::<EtcdNode>("etcd-discovery.scn");
 }
+
+#[test]
+fn consul_lock_loop() {
+    run::<ConsulNode>("consul-lock-loop.scn");
+}
+
+#[test]
+fn etcd_lock_loop() {
+    run::<EtcdNode>("etcd-lock-loop.scn");
+}

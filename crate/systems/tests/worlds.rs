@@ -120,3 +120,88 @@ fn programs_run_on_agents_only_and_a_refused_command_changes_nothing() {
     w.run_until(quorate_core::SimTime::from_millis(900));
     assert!(w.engine(NodeId(4)).unwrap().kv().is_none());
 }
+
+/// Reads a scenario file of this crate.
+fn file(name: &str) -> Scenario {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    scenario(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+}
+
+#[test]
+fn looping_consul_lockers_take_turns_and_the_lock_index_counts_holders() {
+    let s = file("consul-lock-loop.scn");
+    let mut holders = Vec::new();
+    let (summary, w) = s
+        .run::<ConsulNode>(5, |_, r| {
+            if let quorate_sim::Record::Emit { node, event } = &r.record {
+                let text = event.to_string();
+                if text.contains("acquired") {
+                    holders.push((r.time, *node, true));
+                } else if text.contains("released") {
+                    holders.push((r.time, *node, false));
+                }
+            }
+        })
+        .unwrap();
+    assert!(
+        summary.failures.is_empty(),
+        "seed 5: {:?}",
+        summary.failures
+    );
+    // Never two holders at once: acquisitions and releases alternate, by the same node.
+    for pair in holders.chunks(2) {
+        if let [(_, a, true), (_, b, false)] = pair {
+            assert_eq!(a, b, "seed 5: {holders:?}");
+        } else if pair.len() == 2 {
+            panic!("seed 5: not alternating: {holders:?}");
+        }
+    }
+    let acquisitions = holders.iter().filter(|h| h.2).count() as u64;
+    assert!(acquisitions >= 5, "seed 5: only {acquisitions} tenures");
+    let leader = (1..=3)
+        .map(NodeId)
+        .find(|n| w.engine(*n).unwrap().kv().unwrap().is_leader())
+        .unwrap();
+    let entry = w
+        .engine(leader)
+        .unwrap()
+        .kv()
+        .unwrap()
+        .store()
+        .consul()
+        .entry("jobs/leader")
+        .cloned();
+    assert_eq!(
+        entry.unwrap().lock_index,
+        acquisitions,
+        "seed 5: one lock index per holder"
+    );
+}
+
+#[test]
+fn looping_etcd_lockers_take_turns_with_growing_tokens() {
+    let s = file("etcd-lock-loop.scn");
+    let mut tokens = Vec::new();
+    let (summary, _) = s
+        .run::<EtcdNode>(5, |_, r| {
+            if let quorate_sim::Record::Emit {
+                event:
+                    quorate_systems::etcd::Event::Program {
+                        report: quorate_systems::etcd::program::Report::Acquired { token, .. },
+                        ..
+                    },
+                ..
+            } = &r.record
+            {
+                tokens.push(*token);
+            }
+        })
+        .unwrap();
+    assert!(
+        summary.failures.is_empty(),
+        "seed 5: {:?}",
+        summary.failures
+    );
+    assert!(tokens.len() >= 5, "seed 5: {tokens:?}");
+    assert!(tokens.windows(2).all(|t| t[0] < t[1]), "seed 5: {tokens:?}");
+}
