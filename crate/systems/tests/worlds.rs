@@ -158,6 +158,12 @@ fn looping_consul_lockers_take_turns_and_the_lock_index_counts_holders() {
     }
     let acquisitions = holders.iter().filter(|h| h.2).count() as u64;
     assert!(acquisitions >= 5, "seed 5: only {acquisitions} tenures");
+    let distinct: std::collections::BTreeSet<NodeId> = holders.iter().map(|h| h.1).collect();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "seed 5: every looper gets the lock: {holders:?}"
+    );
     let leader = (1..=3)
         .map(NodeId)
         .find(|n| w.engine(*n).unwrap().kv().unwrap().is_leader())

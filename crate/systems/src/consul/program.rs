@@ -321,8 +321,15 @@ impl Program {
                 self.phase = Phase::Session;
                 self.kick(k)
             }
-            (Spec::Lock { .. }, Phase::Peek | Phase::Block { .. }, ConsulResponse::Entry(e)) => {
-                self.after_peek(e, k)
+            (Spec::Lock { .. }, Phase::Peek, ConsulResponse::Entry(e)) => self.after_peek(e, k),
+            (Spec::Lock { .. }, Phase::Block { .. }, ConsulResponse::Entry(e)) => {
+                if e.as_ref().is_some_and(|e| e.session.is_some()) {
+                    self.after_peek(e, k)
+                } else {
+                    // The holder let go: attempt at once (api.Lock's WAIT -> ATTEMPT).
+                    self.phase = Phase::Acquire;
+                    self.kick(k)
+                }
             }
             (Spec::Lock { key, .. }, Phase::Held { .. }, ConsulResponse::Entry(e)) => match e {
                 Some(Entry {
