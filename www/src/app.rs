@@ -249,7 +249,13 @@ fn Playground() -> Html {
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(exponent) = input.value().parse::<f64>() {
-                bridge.emit(UiCommand::SetSpeed(10f64.powf(exponent)));
+                // The top of the slider is "as fast as possible".
+                let speed = if exponent > MAX_SPEED_EXPONENT {
+                    f64::INFINITY
+                } else {
+                    10f64.powf(exponent)
+                };
+                bridge.emit(UiCommand::SetSpeed(speed));
             }
         })
     };
@@ -549,8 +555,9 @@ fn Playground() -> Html {
                     <button type="submit" aria-label="send the command">{ "Send" }</button>
                 </form>
                 <label class="speed">
-                    { "speed " }<output>{ format!("{}×", speed_label(frame.speed)) }</output>
-                    <input type="range" min="-2" max="1" step="0.1" value={ frame.speed.log10().to_string() }
+                    { "speed " }<output>{ format!("{}×", speed_label(frame.speed)).replace(" ×", "") }</output>
+                    <input type="range" min="-2" max={(MAX_SPEED_EXPONENT + 0.1).to_string()} step="0.1"
+                        value={ frame.speed.log10().min(MAX_SPEED_EXPONENT + 0.1).to_string() }
                         aria-label="speed (simulated seconds per second)" oninput={on_speed} />
                 </label>
             </section>
@@ -640,7 +647,7 @@ fn timeline(frame: &Frame, on_seek: Callback<InputEvent>, on_branch: Callback<us
                 <span class="branches" role="group" aria-label="branches">
                     { for t.branches.iter().enumerate().map(|(i, b)| {
                         let label = match b.parent {
-                            None => "main".to_string(),
+                            None => "the first run".to_string(),
                             Some((p, _, us)) => format!("fork of {} at {:.1} s", branch_name(p), us as f64 / 1e6),
                         };
                         html! {
@@ -720,8 +727,13 @@ fn download(name: &str, text: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
+/// log10 of the fastest paced speed (1000×); the slider's last notch above it is "max".
+const MAX_SPEED_EXPONENT: f64 = 3.0;
+
 fn speed_label(speed: f64) -> String {
-    if speed >= 1.0 {
+    if speed.is_infinite() {
+        "max ".to_string()
+    } else if speed >= 1.0 {
         format!("{speed:.1}")
     } else {
         format!("{speed:.2}")

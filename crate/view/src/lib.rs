@@ -27,7 +27,7 @@ pub enum UiCommand {
     },
     /// Process exactly one event, then send a frame.
     Step,
-    /// Simulated seconds per wall second.
+    /// Simulated seconds per wall second (at most 1000); infinity runs as fast as possible.
     SetSpeed(f64),
     Kill(u32),
     Restart(u32),

@@ -29,6 +29,12 @@ const ANSWER_TIMEOUT_MS: u32 = 10_000;
 /// The name that makes a worker a node worker.
 pub const NODE_WORKER_NAME: &str = "node";
 
+/// Bytes of linear memory this worker's wasm holds (it only grows): what the memory bench samples.
+#[wasm_bindgen]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65_536) as f64
+}
+
 /// Whether this worker was spawned as a node worker.
 pub fn is_node_worker() -> bool {
     js_sys::global()
@@ -129,7 +135,8 @@ impl Orchestrator {
             Some(stem) => format!("{stem}_bg.wasm"),
             None => return Err(format!("{script} does not end in .js")),
         };
-        let shim = format!("importScripts({script:?});wasm_bindgen({wasm:?});");
+        let shim =
+            format!("importScripts({script:?});wasm_bindgen({{ module_or_path: {wasm:?} }});");
         let parts = Array::of1(&JsValue::from_str(&shim));
         let options = BlobPropertyBag::new();
         options.set_type("application/javascript");

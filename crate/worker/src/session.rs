@@ -39,6 +39,9 @@ use crate::present::Present;
 const MAX_WALL_STEP_MS: f64 = 100.0;
 /// Most events one `Advance` may process, so a frame always comes back quickly at high speed.
 const MAX_EVENTS_PER_ADVANCE: u64 = 200_000;
+/// Events per `Advance` at full speed ("max"): enough to be fast, few enough that frames keep coming.
+const FULL_SPEED_EVENTS: u64 = 20_000;
+const FULL_SPEED_EVENTS_PER_NODE: u64 = 1_000;
 /// Largest cluster the page hosts.
 pub const MAX_NODES: u32 = 64;
 /// How far "run until" looks before giving up.
@@ -657,6 +660,20 @@ impl<E: Present> Run<E> {
     }
 
     fn advance(&mut self, wall_ms: f64) {
+        if self.speed.is_infinite() {
+            // As fast as possible: a fixed batch of events per frame.
+            let batch = if self.per_node {
+                FULL_SPEED_EVENTS_PER_NODE
+            } else {
+                FULL_SPEED_EVENTS
+            };
+            self.task = Some(Task::Drive {
+                until: None,
+                limit: self.world.events() + batch,
+                milestone: None,
+            });
+            return;
+        }
         let wall_ms = if wall_ms.is_finite() {
             wall_ms.clamp(0.0, MAX_WALL_STEP_MS)
         } else {
@@ -860,10 +877,14 @@ impl<E: Present> Runner for Run<E> {
                 });
             }
             UiCommand::SetSpeed(speed) => {
-                if speed.is_finite() && speed > 0.0 {
+                if speed == f64::INFINITY {
+                    self.speed = speed;
+                } else if speed.is_finite() && speed > 0.0 {
                     self.speed = speed.min(1_000.0);
                 } else {
-                    self.error = Some(format!("speed must be a positive number, got {speed}"));
+                    self.error = Some(format!(
+                        "speed must be a positive number or infinity (as fast as possible), got {speed}"
+                    ));
                 }
                 self.task = Some(Task::Views);
             }
