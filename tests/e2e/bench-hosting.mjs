@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const measureSeconds = Number(process.argv[2] ?? 10);
 const longSeconds = Number(process.argv[3] ?? 60);
 
-const server = await serve(join(here, '..', '..', 'dist'));
+const server = await serve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'));
 const browser = await launch();
 try {
   const page = await browser.context.newPage();

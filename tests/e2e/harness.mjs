@@ -1,4 +1,4 @@
-// What every end-to-end test file shares: dist/ served on 127.0.0.1, one headless Chromium page, console
+// What every end-to-end test file shares: dist/ (or $QUORATE_DIST) served on 127.0.0.1, one headless Chromium page, console
 // errors collected, and an artifacts folder for screenshots. Everything is closed in `after`, so a failing
 // test leaves nothing running.
 import { before, after } from 'node:test';
@@ -18,7 +18,7 @@ export function usePage() {
   let browser;
   before(async () => {
     await mkdir(artifacts, { recursive: true });
-    server = await serve(join(here, '..', '..', 'dist'));
+    server = await serve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'));
     browser = await launch();
     handle.url = server.url;
     handle.page = await browser.context.newPage();
