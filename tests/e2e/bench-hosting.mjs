@@ -2,6 +2,7 @@
 // inline, measured side by side in one browser, and the memory of a long run at full speed.
 //
 //   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
+//   QUORATE_LONG_HOST=inline node tests/e2e/bench-hosting.mjs 10 120
 //
 // Serves dist/ on 127.0.0.1 and drives headless Chromium; build dist/ first (./dev.sh test does).
 import { serve } from './serve.mjs';
@@ -42,8 +43,8 @@ try {
   }
   console.log(`ratio    worker per node / inline = ${(rates.workers / rates.inline).toFixed(3)}`);
 
-  // Memory over a long run at full speed, with a worker per node.
-  await open('workers');
+  // Memory over a long run at full speed (QUORATE_LONG_HOST=inline for the faster, longer one).
+  await open(process.env.QUORATE_LONG_HOST ?? 'workers');
   const sample = async () => {
     const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
     let wasm = 0;

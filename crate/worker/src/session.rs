@@ -41,6 +41,8 @@ const MAX_WALL_STEP_MS: f64 = 100.0;
 const MAX_EVENTS_PER_ADVANCE: u64 = 200_000;
 /// Events per `Advance` at full speed ("max"): enough to be fast, few enough that frames keep coming.
 const FULL_SPEED_EVENTS: u64 = 20_000;
+/// Events driven between two collections of the trace records (which keep only the newest lines).
+const DRIVE_CHUNK: u64 = 2_000;
 const FULL_SPEED_EVENTS_PER_NODE: u64 = 1_000;
 /// Largest cluster the page hosts.
 pub const MAX_NODES: u32 = 64;
@@ -608,8 +610,9 @@ impl<E: Present> Run<E> {
         let budget = if milestone.is_some() {
             1
         } else {
-            stop - events
+            (stop - events).min(DRIVE_CHUNK)
         };
+        let before = events;
         if self.drive_world(until, budget, out) {
             return true;
         }
@@ -618,6 +621,11 @@ impl<E: Present> Run<E> {
             return false;
         }
         let events = self.world.events();
+        if milestone.is_none() && events - before >= budget && events < stop {
+            // The chunk ran out, not the time: go on. Collecting the records between chunks keeps the
+            // memory of a fast frame flat.
+            return true;
+        }
         let command_due = next.is_some_and(|e| e.after_event <= events);
         let more_due = milestone.is_some()
             && events < limit
