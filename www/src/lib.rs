@@ -3,6 +3,8 @@
 //! It depends on crate/view and the Yew stack only (DESIGN.md rule 3): it never holds engine state.
 
 pub mod app;
+pub mod chart;
+pub mod grid;
 pub mod link;
 pub mod ring;
 pub mod url;

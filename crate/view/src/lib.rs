@@ -8,6 +8,7 @@ pub mod codec;
 pub mod host;
 pub mod link;
 mod share;
+pub mod spread;
 
 use serde::{Deserialize, Serialize};
 
