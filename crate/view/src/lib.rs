@@ -9,12 +9,14 @@ pub mod host;
 pub mod link;
 mod share;
 pub mod spread;
+pub mod system;
 
 use serde::{Deserialize, Serialize};
 
 pub use share::{
     decode as decode_log, encode as encode_log, shareable, SharedCommand, MAX_SHARED_COMMANDS,
 };
+pub use system::{CompareFault, ComparisonView, SystemView};
 
 /// From the UI to the orchestrator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,9 @@ pub enum UiCommand {
     },
     /// Ask for a frame without advancing.
     Refresh,
+    /// Run this fault on a Consul world and on an etcd world with the run's seed (headless, beside
+    /// the run, which does not change) and put both timelines in the next frame's `comparison`.
+    Compare(CompareFault),
     /// Where the node workers' script is (`worker.js`, absolute): sent once, before the first `Start`.
     Hello {
         worker_script: String,
@@ -154,10 +159,20 @@ pub enum EngineKind {
     Gossip,
     /// The heartbeat engine that exercises the simulator.
     Demo,
+    /// Consul: Raft servers with the catalog, agents that gossip and run lock, service and config programs.
+    Consul,
+    /// etcd: Raft members serving the KV store, client machines running the same programs on leases.
+    Etcd,
 }
 
 impl EngineKind {
-    pub const ALL: [EngineKind; 3] = [EngineKind::Raft, EngineKind::Gossip, EngineKind::Demo];
+    pub const ALL: [EngineKind; 5] = [
+        EngineKind::Raft,
+        EngineKind::Gossip,
+        EngineKind::Consul,
+        EngineKind::Etcd,
+        EngineKind::Demo,
+    ];
 
     /// The name used in URLs and scenario files.
     pub fn name(self) -> &'static str {
@@ -165,6 +180,8 @@ impl EngineKind {
             EngineKind::Raft => "raft",
             EngineKind::Gossip => "gossip",
             EngineKind::Demo => "demo",
+            EngineKind::Consul => "consul",
+            EngineKind::Etcd => "etcd",
         }
     }
 
@@ -178,6 +195,8 @@ impl EngineKind {
             EngineKind::Raft => "Raft",
             EngineKind::Gossip => "Gossip (SWIM + Lifeguard)",
             EngineKind::Demo => "Heartbeat demo",
+            EngineKind::Consul => "Consul (servers + agents)",
+            EngineKind::Etcd => "etcd (members + clients)",
         }
     }
 
@@ -187,6 +206,8 @@ impl EngineKind {
             EngineKind::Raft => "propose x=1",
             EngineKind::Gossip => "event deploy v2",
             EngineKind::Demo => "beat-now",
+            EngineKind::Consul => "set app/config v2",
+            EngineKind::Etcd => "put app/config v2",
         }
     }
 
@@ -196,6 +217,8 @@ impl EngineKind {
             EngineKind::Raft => 5,
             EngineKind::Gossip => 8,
             EngineKind::Demo => 3,
+            EngineKind::Consul => 7,
+            EngineKind::Etcd => 6,
         }
     }
 }
@@ -212,6 +235,12 @@ pub struct Frame {
     pub digest: String,
     pub speed: f64,
     pub nodes: Vec<NodeView>,
+    /// Consul and etcd: the whole system (catalog, sessions, leases, locks), merged from the nodes' parts.
+    #[serde(default)]
+    pub system: Option<SystemView>,
+    /// The answer to `Compare`: one fault on both systems.
+    #[serde(default)]
+    pub comparison: Option<ComparisonView>,
     pub messages: Vec<MessageView>,
     /// Trace lines since the previous frame (the newest at most `MAX_LOG_LINES`).
     pub log: Vec<String>,
@@ -307,6 +336,10 @@ pub struct NodeView {
     pub log: Vec<LogCell>,
     /// Label/value pairs for the detail panel.
     pub details: Vec<(String, String)>,
+    /// This node's part of the system view (a server's store, an agent's programs); the orchestrator
+    /// merges the parts into `Frame::system` and clears this field.
+    #[serde(default)]
+    pub system: Option<SystemView>,
 }
 
 /// One log entry as drawn: a cell coloured by term, solid once committed.

@@ -93,6 +93,8 @@ impl NodeProcess {
                     EngineKind::Raft => host::<quorate_raft::Raft>(id),
                     EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
                     EngineKind::Demo => host::<quorate_demo::Heartbeat>(id),
+                    EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
+                    EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
                 });
                 return None;
             }

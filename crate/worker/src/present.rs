@@ -6,6 +6,9 @@ use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use quorate_sim::{Latency, LinkParams};
 use quorate_view::{LogCell, Milestone, NodeView, TimerView, MAX_LOG_CELLS};
 
+mod systems;
+pub use systems::compare;
+
 /// An engine the browser can host.
 pub trait Present: Scripted {
     /// Simulated seconds per wall second when a run starts: slow enough to follow the messages.
@@ -46,6 +49,7 @@ fn blank(id: NodeId) -> NodeView {
         timer: None,
         log: Vec::new(),
         details: Vec::new(),
+        system: None,
     }
 }
 

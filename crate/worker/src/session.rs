@@ -194,6 +194,10 @@ fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<d
         EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup, expected, out)),
         EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup, expected, out)),
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup, expected, out)),
+        EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::new(
+            setup, expected, out,
+        )),
+        EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::new(setup, expected, out)),
     }
 }
 
@@ -259,6 +263,8 @@ pub struct Run<E: Present> {
     views: BTreeMap<NodeId, NodeView>,
     task: Option<Task>,
     waiting: BTreeSet<NodeId>,
+    /// The answer to `Compare`, for the next frame.
+    comparison: Option<quorate_view::ComparisonView>,
 }
 
 impl<E: Present> Run<E> {
@@ -302,6 +308,7 @@ impl<E: Present> Run<E> {
             views: BTreeMap::new(),
             task: None,
             waiting: BTreeSet::new(),
+            comparison: None,
         };
         if fresh {
             // Boot: in per-node mode the nodes start in their own workers.
@@ -782,6 +789,7 @@ impl<E: Present> Run<E> {
                         timer: None,
                         log: Vec::new(),
                         details: Vec::new(),
+                        system: None,
                     }
                 };
                 view.id = id.0;
@@ -829,6 +837,7 @@ impl<E: Present> Run<E> {
                 .collect(),
             at_head: self.at_head(),
         };
+        let (nodes, system) = merge_systems(nodes);
         Frame {
             engine: self.setup.engine,
             seed: self.setup.seed,
@@ -837,6 +846,8 @@ impl<E: Present> Run<E> {
             digest,
             speed: self.speed,
             nodes,
+            system,
+            comparison: self.comparison.take(),
             messages,
             log: std::mem::take(&mut self.log),
             log_skipped: std::mem::take(&mut self.log_skipped),
@@ -868,6 +879,11 @@ impl<E: Present> Runner for Run<E> {
                 self.task = Some(Task::Views)
             }
             UiCommand::Refresh => self.task = Some(Task::Views),
+            UiCommand::Compare(fault) => {
+                // Headless worlds beside the run; the run itself does not move.
+                self.comparison = Some(crate::present::compare(fault, self.setup.seed));
+                self.task = Some(Task::Views);
+            }
             UiCommand::Advance { wall_ms } => self.advance(wall_ms),
             UiCommand::Step => {
                 self.task = Some(Task::Drive {
@@ -1034,6 +1050,21 @@ impl<E: Present> Runner for Run<E> {
     fn set_error(&mut self, error: String) {
         self.error = Some(error);
     }
+}
+
+/// Takes the nodes' parts of the system view out of their views and merges them, the leader's store
+/// first (see `SystemView::merge`).
+fn merge_systems(mut nodes: Vec<NodeView>) -> (Vec<NodeView>, Option<quorate_view::SystemView>) {
+    let parts: Vec<(u32, quorate_view::SystemView, bool)> = nodes
+        .iter_mut()
+        .filter_map(|n| {
+            let leader = n.role.as_deref().is_some_and(|r| r.ends_with("leader"));
+            let part = n.system.take()?;
+            (n.status != NodeStatus::Down).then_some((n.id, part, leader))
+        })
+        .collect();
+    let system = quorate_view::SystemView::merge(parts.iter().map(|(id, s, l)| (*id, s, *l)));
+    (nodes, system)
 }
 
 fn world_config<E: Present>(seed: u64, nodes: u32) -> WorldConfig<E> {

@@ -55,6 +55,10 @@ pub struct ConsulConfig {
     pub think: Duration,
     /// The leader's periodic full reconcile (Consul `ReconcileInterval`, 60 s).
     pub reconcile_interval: Duration,
+    /// Programs agents run from their first start, as if each had been given `Command::Run` then
+    /// (the page's default world). Empty in scenarios, which start programs with `client` lines.
+    #[serde(default)]
+    pub programs: Vec<(NodeId, Spec)>,
 }
 
 impl ConsulConfig {
@@ -75,6 +79,7 @@ impl ConsulConfig {
             hold: Duration::from_secs(10),
             think: Duration::from_secs(1),
             reconcile_interval: Duration::from_secs(60),
+            programs: Vec::new(),
         }
     }
 
@@ -185,6 +190,12 @@ pub struct Status {
     pub services: Vec<Instance>,
     /// Agents: each program in one line.
     pub programs: Vec<String>,
+    /// Servers: keys in lock-delay and until when (µs of the proposer's clock).
+    #[serde(default)]
+    pub lock_delays: Vec<(String, u64)>,
+    /// Agents: each config program's key and every version it saw (index, value).
+    #[serde(default)]
+    pub config_history: Vec<(String, Vec<(u64, String)>)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -587,6 +598,23 @@ impl Engine for ConsulNode {
             catalog,
             services,
             programs: self.programs.iter().map(describe_program).collect(),
+            lock_delays: self
+                .kv()
+                .map(|kv| {
+                    let c = kv.store().consul();
+                    c.entries()
+                        .filter_map(|e| c.lock_delay(&e.key, 0).map(|u| (e.key.clone(), u)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            config_history: self
+                .programs
+                .iter()
+                .filter_map(|p| match &p.spec {
+                    Spec::Config { key } => Some((key.clone(), p.history.clone())),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
@@ -637,6 +665,16 @@ impl ConsulNode {
                 for p in 0..self.programs.len() as u32 {
                     let step = self.programs[p as usize].kick(&self.knobs());
                     self.act(p, step, out);
+                }
+                if self.programs.is_empty() && self.server.is_none() {
+                    let id = self.id;
+                    let specs: Vec<Spec> = (self.cfg.programs.iter())
+                        .filter(|(n, _)| *n == id)
+                        .map(|(_, s)| s.clone())
+                        .collect();
+                    for spec in specs {
+                        self.run_spec(spec, out)?;
+                    }
                 }
                 Ok(())
             }
@@ -696,27 +734,29 @@ impl ConsulNode {
                     self.step_server(now, Input::Command(c), out)
                 }
                 Command::Gossip(c) => self.step_gossip(now, Input::Command(c), out),
-                Command::Run(mut spec) => {
-                    // A lock without hold= / think= takes the world's defaults.
-                    if let Spec::Lock { hold, think, .. } = &mut spec {
-                        if *hold == Duration::ZERO {
-                            *hold = self.cfg.hold;
-                        }
-                        if *think == Duration::ZERO {
-                            *think = self.cfg.think;
-                        }
-                    }
-                    if self.server.is_some() {
-                        return Err(Error::NotAnAgent(self.id.0));
-                    }
-                    if spec.durable() {
-                        out.persist(Persist::Program(spec.clone()));
-                    }
-                    self.start_program(spec, out);
-                    Ok(())
-                }
+                Command::Run(spec) => self.run_spec(spec, out),
             },
         }
+    }
+
+    fn run_spec(&mut self, mut spec: Spec, out: &mut Outbox<Self>) -> Result<(), Error> {
+        // A lock without hold= / think= takes the world's defaults.
+        if let Spec::Lock { hold, think, .. } = &mut spec {
+            if *hold == Duration::ZERO {
+                *hold = self.cfg.hold;
+            }
+            if *think == Duration::ZERO {
+                *think = self.cfg.think;
+            }
+        }
+        if self.server.is_some() {
+            return Err(Error::NotAnAgent(self.id.0));
+        }
+        if spec.durable() {
+            out.persist(Persist::Program(spec.clone()));
+        }
+        self.start_program(spec, out);
+        Ok(())
     }
 }
 

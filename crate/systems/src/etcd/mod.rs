@@ -31,6 +31,10 @@ pub struct EtcdConfig {
     pub ping_interval: Duration,
     pub hold: Duration,
     pub think: Duration,
+    /// Programs client machines run from their first start, as if each had been given
+    /// `Command::Run` then (the page's default world). Empty in scenarios.
+    #[serde(default)]
+    pub programs: Vec<(NodeId, Spec)>,
 }
 
 impl EtcdConfig {
@@ -44,6 +48,7 @@ impl EtcdConfig {
             ping_interval: Duration::from_secs(1),
             hold: Duration::from_secs(10),
             think: Duration::from_secs(1),
+            programs: Vec::new(),
         }
     }
 
@@ -130,6 +135,9 @@ pub struct Status {
     /// Clients: the member they talk to, and each program in one line.
     pub endpoint: Option<NodeId>,
     pub programs: Vec<String>,
+    /// Clients: each config program's key and every version it saw (revision, value).
+    #[serde(default)]
+    pub config_history: Vec<(String, Vec<(u64, String)>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -425,6 +433,16 @@ impl EtcdNode {
                     for p in 0..self.programs.len() as u32 {
                         self.boot_program(p, out);
                     }
+                    if self.programs.is_empty() {
+                        let id = self.id;
+                        let specs: Vec<Spec> = (self.cfg.programs.iter())
+                            .filter(|(n, _)| *n == id)
+                            .map(|(_, s)| s.clone())
+                            .collect();
+                        for spec in specs {
+                            self.run_spec(spec, out)?;
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -496,27 +514,29 @@ impl EtcdNode {
                         .map_err(Error::Kv),
                     None => Err(Error::NotAMember(self.id.0)),
                 },
-                Command::Run(mut spec) => {
-                    // A lock without hold= / think= takes the world's defaults.
-                    if let Spec::Lock { hold, think, .. } = &mut spec {
-                        if *hold == Duration::ZERO {
-                            *hold = self.cfg.hold;
-                        }
-                        if *think == Duration::ZERO {
-                            *think = self.cfg.think;
-                        }
-                    }
-                    if self.server.is_some() {
-                        return Err(Error::NotAClient(self.id.0));
-                    }
-                    if spec.durable() {
-                        out.persist(Persist::Program(spec.clone()));
-                    }
-                    self.start_program(spec, out);
-                    Ok(())
-                }
+                Command::Run(spec) => self.run_spec(spec, out),
             },
         }
+    }
+
+    fn run_spec(&mut self, mut spec: Spec, out: &mut Outbox<Self>) -> Result<(), Error> {
+        // A lock without hold= / think= takes the world's defaults.
+        if let Spec::Lock { hold, think, .. } = &mut spec {
+            if *hold == Duration::ZERO {
+                *hold = self.cfg.hold;
+            }
+            if *think == Duration::ZERO {
+                *think = self.cfg.think;
+            }
+        }
+        if self.server.is_some() {
+            return Err(Error::NotAClient(self.id.0));
+        }
+        if spec.durable() {
+            out.persist(Persist::Program(spec.clone()));
+        }
+        self.start_program(spec, out);
+        Ok(())
     }
 }
 
@@ -574,6 +594,14 @@ impl Engine for EtcdNode {
             kv: self.kv().map(|k| k.status()),
             endpoint: self.server.is_none().then(|| self.endpoint()).flatten(),
             programs: self.programs.iter().map(describe_program).collect(),
+            config_history: self
+                .programs
+                .iter()
+                .filter_map(|p| match &p.spec {
+                    Spec::Config { key } => Some((key.clone(), p.history.clone())),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
