@@ -14,6 +14,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
+use crate::chart::SpreadChart;
+use crate::grid::Grid;
 use crate::link::Orchestrator;
 use crate::ring::Ring;
 use crate::url;
@@ -229,7 +231,12 @@ fn Playground() -> Html {
     let on_restart = send(UiCommand::Restart);
     let on_select = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |id| dispatcher.dispatch(Action::Select(id)))
+        let bridge = bridge.clone();
+        Callback::from(move |id| {
+            dispatcher.dispatch(Action::Select(id));
+            // A large cluster's frames carry the selected node's view only.
+            bridge.emit(UiCommand::Select(id));
+        })
     };
     let on_play = {
         let dispatcher = state.dispatcher();
@@ -398,10 +405,7 @@ fn Playground() -> Html {
     };
     let on_new_seed = {
         let start = start.clone();
-        let current = state
-            .frame
-            .as_ref()
-            .map(|f| (f.engine, f.nodes.len() as u32));
+        let current = state.frame.as_ref().map(|f| (f.engine, f.size()));
         let hosting = state.hosting;
         Callback::from(move |_: MouseEvent| {
             let (engine, nodes) = current.unwrap_or((EngineKind::Raft, 5));
@@ -416,6 +420,27 @@ fn Playground() -> Html {
         })
     };
 
+    let on_size = {
+        let start = start.clone();
+        let current = state.frame.as_ref().map(|f| (f.engine, f.seed));
+        let hosting = state.hosting;
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some((engine, seed)) = current else {
+                return;
+            };
+            if let Ok(nodes) = input.value().parse::<u32>() {
+                start.emit(RunSetup {
+                    engine,
+                    seed,
+                    nodes: nodes.clamp(1, url::MAX_NODES),
+                    replay: Vec::new(),
+                    until: None,
+                    hosting,
+                });
+            }
+        })
+    };
     let on_side = {
         let dispatcher = state.dispatcher();
         Callback::from(move |id| dispatcher.dispatch(Action::ToggleSide(id)))
@@ -475,7 +500,7 @@ fn Playground() -> Html {
             let link = url::moment(
                 f.engine,
                 f.seed,
-                f.nodes.len() as u32,
+                f.size(),
                 hosting,
                 &f.shared_log,
                 f.events,
@@ -533,6 +558,11 @@ fn Playground() -> Html {
                 </button>
                 <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
                 <button onclick={on_new_seed} aria-label="new run with a fresh seed">{ "New seed" }</button>
+                <label class="size" title="Cluster size: a new run with this many nodes (above 32 they are drawn as a grid)">
+                    { "nodes " }
+                    <input type="number" min="1" max={url::MAX_NODES.to_string()} value={frame.size().to_string()}
+                        aria-label="cluster size" onchange={on_size} />
+                </label>
                 <button onclick={on_partition} aria-label="partition side B from the rest" title="Cut the network between the nodes ticked “side B” and the others">{ "Partition" }</button>
                 <button onclick={on_heal} aria-label="heal the network">{ "Heal" }</button>
                 <button onclick={on_share} aria-label="link to this moment" title="Put a link in the address bar that replays this run to this moment">{ "Link" }</button>
@@ -568,7 +598,16 @@ fn Playground() -> Html {
                 <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
             }
             <div class="stage">
-                <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
+                <div class="view">
+                    if frame.grid.is_empty() {
+                        <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
+                    } else {
+                        <Grid cells={Rc::new(frame.grid.clone())} selected={state.selected} on_select={on_select.clone()} />
+                    }
+                    if let Some(spread) = &frame.spread {
+                        <SpreadChart spread={spread.clone()} />
+                    }
+                </div>
                 <aside class="nodes" aria-label="Nodes">
                     { for frame.nodes.iter().map(|n| {
                         let id = n.id;

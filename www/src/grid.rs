@@ -20,7 +20,11 @@ pub fn columns(n: usize) -> usize {
 
 /// The colour of a cell.
 pub fn colour(code: u8) -> &'static str {
-    match (code & cell::STATUS, code & cell::MARKED != 0, code & cell::SUSPECTING != 0) {
+    match (
+        code & cell::STATUS,
+        code & cell::MARKED != 0,
+        code & cell::SUSPECTING != 0,
+    ) {
         (cell::DOWN, _, _) => "#f85149",
         (cell::PAUSED, _, _) => "#d29922",
         (_, true, _) => "#a371f7",
@@ -63,7 +67,12 @@ pub fn Grid(props: &GridProps) -> Html {
                 let i = (id - 1) as usize;
                 ctx.set_stroke_style_str("#e6edf3");
                 ctx.set_line_width(2.0);
-                ctx.stroke_rect((i % cols) as f64 * s + 1.0, (i / cols) as f64 * s + 1.0, s - 2.0, s - 2.0);
+                ctx.stroke_rect(
+                    (i % cols) as f64 * s + 1.0,
+                    (i / cols) as f64 * s + 1.0,
+                    s - 2.0,
+                    s - 2.0,
+                );
             }
         });
     }

@@ -1,7 +1,7 @@
 //! The run in the URL fragment (the format lives in `quorate_view::link`, shared with the CLI), and
 //! fresh seeds.
 
-pub use quorate_view::link::{fragment, moment, parse_fragment, Wanted};
+pub use quorate_view::link::{fragment, moment, parse_fragment, Wanted, MAX_NODES};
 
 /// A fresh seed from the browser's crypto. Shown in the page and written into the URL.
 pub fn fresh_seed() -> u64 {

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::spread::Focus;
 use crate::{EngineKind, NodeView};
 
 /// From the orchestrator to a node worker.
@@ -14,8 +15,9 @@ pub enum ToNode {
     Init { engine: EngineKind, node: u32 },
     /// One engine step (an encoded `quorate_sim::Call`): answered with `FromNode::Answer`.
     Call(Vec<u8>),
-    /// Present the node at this simulated time: answered with `FromNode::View`.
-    View { now_us: u64 },
+    /// Present the node at this simulated time, with its grid flags for the followed fact: answered
+    /// with `FromNode::View`.
+    View { now_us: u64, focus: Option<Focus> },
     /// Hand the engine back (for a move into the orchestrator or a checkpoint): `FromNode::State`.
     Save,
     /// Take over this engine (an encoded engine state and config): answered with `FromNode::Loaded`.
@@ -31,7 +33,8 @@ pub enum FromNode {
     Ready,
     /// The answer to a call (an encoded `(CallKey, Answer)`).
     Answer(Vec<u8>),
-    View(Box<NodeView>),
+    /// The node's view and its grid flags (`crate::spread::cell`).
+    View(Box<NodeView>, u8),
     /// The engine state and config, encoded.
     State(Vec<u8>),
     Loaded,

@@ -71,6 +71,8 @@ pub enum UiCommand {
     CrashWorker(u32),
     /// Put the run, as JSON, into the next frame's `export`.
     ExportTrace,
+    /// The node whose full view a frame of a large cluster carries (see `spread::RING_MAX`).
+    Select(u32),
     /// Start the run a JSON export describes and check that it reproduces the export's digest.
     ImportTrace(String),
 }
@@ -258,6 +260,13 @@ pub struct Frame {
     pub export: Option<String>,
     /// What `RunUntil` stopped at, in words.
     pub reached: Option<String>,
+    /// For clusters larger than `spread::RING_MAX`: one cell per node (`spread::cell`); `nodes` then
+    /// holds only the selected node and `messages` is empty.
+    #[serde(default)]
+    pub grid: Vec<u8>,
+    /// How far the last failure or rumor has spread, beside the theory (engines that follow one).
+    #[serde(default)]
+    pub spread: Option<spread::SpreadView>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -379,5 +388,14 @@ pub struct MessageView {
 impl Frame {
     pub fn node(&self, id: u32) -> Option<&NodeView> {
         self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// How many nodes the run has (a large cluster's frame carries one node view, but a cell each).
+    pub fn size(&self) -> u32 {
+        if self.grid.is_empty() {
+            self.nodes.len() as u32
+        } else {
+            self.grid.len() as u32
+        }
     }
 }

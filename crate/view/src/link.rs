@@ -9,7 +9,7 @@ use crate::{decode_log, EngineKind, Hosting, RunSetup, SharedCommand};
 pub const VERSION: u32 = 1;
 
 /// Largest cluster the page offers.
-pub const MAX_NODES: u32 = 64;
+pub const MAX_NODES: u32 = 1_000;
 
 /// What a fragment asks for; `seed` is `None` when the link carries none (a fresh one is drawn).
 #[derive(Debug, PartialEq)]

@@ -109,8 +109,8 @@ pub fn decode(text: &str) -> Result<Vec<SharedCommand>, String> {
         let id = |s: &str| {
             s.parse::<u32>()
                 .ok()
-                .filter(|n| (1..=64).contains(n))
-                .ok_or_else(|| bad("a node must be 1 to 64"))
+                .filter(|n| (1..=crate::link::MAX_NODES).contains(n))
+                .ok_or_else(|| bad("a node must be 1 to 1000"))
         };
         let (kind, rest) = cmd.split_at(cmd.chars().next().map_or(0, char::len_utf8));
         let command = match kind {

@@ -8,6 +8,7 @@ use quorate_core::{Engine, NodeId, SimTime};
 use quorate_sim::{Call, NodeHost};
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::{FromNode, ToNode};
+use quorate_view::spread::Focus;
 use quorate_view::EngineKind;
 
 use crate::present::Present;
@@ -20,7 +21,7 @@ struct Hosted<E: Present> {
 
 trait AnyHost {
     fn call(&mut self, bytes: &[u8]) -> FromNode;
-    fn view(&self, now: SimTime) -> FromNode;
+    fn view(&self, now: SimTime, focus: Option<&Focus>) -> FromNode;
     fn save(&self) -> FromNode;
     fn load(&mut self, bytes: &[u8]) -> FromNode;
 }
@@ -41,12 +42,12 @@ impl<E: Present> AnyHost for Hosted<E> {
         }
     }
 
-    fn view(&self, now: SimTime) -> FromNode {
+    fn view(&self, now: SimTime, focus: Option<&Focus>) -> FromNode {
         match (&self.host.engine, &self.config) {
             (Some(engine), Some(config)) => {
                 let mut view = E::present(&engine.status(), config, now);
                 view.id = self.host.id.0;
-                FromNode::View(Box::new(view))
+                FromNode::View(Box::new(view), E::flags(engine, focus))
             }
             _ => FromNode::Error(format!("{} has no engine to show yet", self.host.id)),
         }
@@ -103,7 +104,9 @@ impl NodeProcess {
                 None => FromNode::Error("a node worker got a message before Init".to_string()),
                 Some(host) => match message {
                     ToNode::Call(call) => host.call(&call),
-                    ToNode::View { now_us } => host.view(SimTime::from_micros(now_us)),
+                    ToNode::View { now_us, focus } => {
+                        host.view(SimTime::from_micros(now_us), focus.as_ref())
+                    }
                     ToNode::Save => host.save(),
                     ToNode::Load(state) => host.load(&state),
                     ToNode::Init { .. } | ToNode::Panic => unreachable!("handled above"),

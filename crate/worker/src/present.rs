@@ -4,6 +4,7 @@
 
 use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use quorate_sim::{Latency, LinkParams};
+use quorate_view::spread::{cell, Focus};
 use quorate_view::{LogCell, Milestone, NodeView, TimerView, MAX_LOG_CELLS};
 
 mod systems;
@@ -26,6 +27,39 @@ pub trait Present: Scripted {
     /// Which "run until" target an emitted event meets, if any.
     fn milestone(event: &Self::Event) -> Option<Milestone> {
         let _ = event;
+        None
+    }
+
+    /// A node's grid flags (`quorate_view::spread::cell`): whether it suspects someone, and whether it
+    /// knows the followed fact. Cheap: it runs for every node of a large cluster on every frame.
+    fn flags(engine: &Self, focus: Option<&Focus>) -> u8 {
+        let _ = (engine, focus);
+        0
+    }
+
+    /// Whether killing a node starts a spread chart (of how many see it dead).
+    const FOLLOWS_FAILURES: bool = false;
+
+    /// Whether this client command starts a rumor to follow.
+    fn is_rumor(command: &Self::Command) -> bool {
+        let _ = command;
+        false
+    }
+
+    /// How many rumors this node has received (the next one is the `count + 1`-th).
+    fn rumors(engine: &Self) -> u32 {
+        let _ = engine;
+        0
+    }
+
+    /// The theory's curve for the spread of `focus` in a cluster of `nodes`: a label and
+    /// (seconds since, fraction) points.
+    fn theory(
+        config: &Self::Config,
+        nodes: u32,
+        focus: &Focus,
+    ) -> Option<(String, Vec<(f32, f32)>)> {
+        let _ = (config, nodes, focus);
         None
     }
 }
@@ -226,6 +260,78 @@ impl Present for quorate_gossip::Gossip {
     fn present_down(d: &quorate_gossip::Durable) -> String {
         let _ = d;
         "down".to_string()
+    }
+
+    const FOLLOWS_FAILURES: bool = true;
+
+    fn flags(g: &Self, focus: Option<&Focus>) -> u8 {
+        let mut flags = 0;
+        if !g.suspicions().is_empty() {
+            flags |= cell::SUSPECTING;
+        }
+        let marked = match focus {
+            Some(Focus::Failure { node }) => g
+                .members()
+                .get(NodeId(*node))
+                .is_some_and(|m| m.state.dead_or_left()),
+            Some(Focus::Rumor { count }) => g.serf().delivered.len() as u32 >= *count,
+            None => false,
+        };
+        if marked {
+            flags |= cell::MARKED;
+        }
+        flags
+    }
+
+    fn is_rumor(command: &quorate_gossip::Command) -> bool {
+        matches!(command, quorate_gossip::Command::Event { .. })
+    }
+
+    fn rumors(g: &Self) -> u32 {
+        g.serf().delivered.len() as u32
+    }
+
+    fn theory(
+        c: &quorate_gossip::Config,
+        nodes: u32,
+        focus: &Focus,
+    ) -> Option<(String, Vec<(f32, f32)>)> {
+        use quorate_gossip::theory;
+        let n = f64::from(nodes.max(2));
+        let round = c.gossip_interval.as_secs_f64().max(1e-6);
+        let fanout = f64::from(c.gossip_nodes);
+        // Serf's model counts informed nodes out of n; the chart shows the fraction of the others.
+        let spread = |rounds: f64| (theory::serf_informed(n, fanout, 0.0, 0.0, rounds) / n) as f32;
+        let (label, delay, span) = match focus {
+            Focus::Rumor { .. } => ("Serf's model".to_string(), 0.0, 12.0 * round + 1.0),
+            Focus::Failure { .. } => {
+                // Detection (first probe of the victim, then its timeout), the suspicion at its
+                // minimum (Lifeguard shortens it as confirmations arrive), then the dead message
+                // spreads as a rumor does.
+                let probe = c.probe_interval.as_secs_f64();
+                let detect = theory::first_detection_expected(nodes.max(2)) * probe;
+                let suspicion =
+                    theory::suspicion_min(c.suspicion_mult, nodes, c.probe_interval).as_secs_f64();
+                let delay = detect + suspicion;
+                (
+                    "detection + suspicion + Serf's model".to_string(),
+                    delay,
+                    delay + 12.0 * round + 1.0,
+                )
+            }
+        };
+        let points = (0..=120)
+            .map(|i| {
+                let t = span * f64::from(i) / 120.0;
+                let y = if t < delay {
+                    0.0
+                } else {
+                    spread((t - delay) / round)
+                };
+                (t as f32, y)
+            })
+            .collect();
+        Some((label, points))
     }
 
     fn milestone(event: &quorate_gossip::Event) -> Option<Milestone> {

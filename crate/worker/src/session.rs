@@ -25,6 +25,7 @@ use quorate_sim::{
 };
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::{FromNode, ToNode};
+use quorate_view::spread::{cell, Focus, SpreadView, RING_MAX};
 use quorate_view::{
     decode_log, encode_log, shareable, BranchView, EngineKind, Frame, HostingView, MessageView,
     Milestone, NodeStatus, NodeView, RunSetup, SharedCommand, Timeline, UiCommand, WorkerState,
@@ -44,8 +45,12 @@ const FULL_SPEED_EVENTS: u64 = 20_000;
 /// Events driven between two collections of the trace records (which keep only the newest lines).
 const DRIVE_CHUNK: u64 = 2_000;
 const FULL_SPEED_EVENTS_PER_NODE: u64 = 1_000;
-/// Largest cluster the page hosts.
-pub const MAX_NODES: u32 = 64;
+/// Largest cluster the page hosts (gossip members each keep a view of all: memory grows as N²).
+pub const MAX_NODES: u32 = 1_000;
+/// Largest cluster that may get a worker per node, whatever the hosting asked.
+pub const MAX_WORKERS: u32 = 64;
+/// Points a spread chart keeps (older ones are thinned).
+const MAX_SPREAD_POINTS: usize = 400;
 /// How far "run until" looks before giving up.
 const RUN_UNTIL_LIMIT: Duration = Duration::from_secs(60);
 /// Trace lines an export carries at most.
@@ -265,12 +270,29 @@ pub struct Run<E: Present> {
     waiting: BTreeSet<NodeId>,
     /// The answer to `Compare`, for the next frame.
     comparison: Option<quorate_view::ComparisonView>,
+    /// The node whose full view a large cluster's frames carry.
+    selected: Option<NodeId>,
+    /// Grid flags of hosted nodes, from their last views.
+    flags: BTreeMap<NodeId, u8>,
+    /// The failure or rumor being followed.
+    spread: Option<Spread>,
+}
+
+/// A spread being followed: since when, and the points so far.
+#[derive(Clone, Debug)]
+struct Spread {
+    focus: Focus,
+    start: SimTime,
+    title: String,
+    measured: Vec<(f32, f32)>,
+    theory: Vec<(f32, f32)>,
+    label: String,
 }
 
 impl<E: Present> Run<E> {
     pub fn new(setup: RunSetup, expected_digest: Option<String>, out: &mut Vec<Out>) -> Run<E> {
         let nodes = setup.nodes.clamp(1, MAX_NODES);
-        let per_node = setup.hosting.per_node(nodes);
+        let per_node = setup.hosting.per_node(nodes) && nodes <= MAX_WORKERS;
         let config = world_config::<E>(setup.seed, nodes);
         let replay = setup.replay.clone();
         let until = setup.until;
@@ -309,6 +331,9 @@ impl<E: Present> Run<E> {
             task: None,
             waiting: BTreeSet::new(),
             comparison: None,
+            selected: None,
+            flags: BTreeMap::new(),
+            spread: None,
         };
         if fresh {
             // Boot: in per-node mode the nodes start in their own workers.
@@ -354,7 +379,11 @@ impl<E: Present> Run<E> {
     fn command(&mut self, command: UiCommand) {
         let (after_event, at_us) = (self.world.events(), self.world.now().as_micros());
         let earlier_error = self.error.take();
+        let follow = self.focus_of(&command);
         self.apply_ui(&command);
+        if let (None, Some((focus, title))) = (&self.error, follow) {
+            self.follow(focus, title);
+        }
         if self.error.is_none() && shareable(&command) {
             if !self.at_head() {
                 self.fork();
@@ -444,6 +473,9 @@ impl<E: Present> Run<E> {
             self.end_worker(node, WorkerState::Terminated, out);
         }
         self.views.clear();
+        self.flags.clear();
+        // The followed spread belongs to the moment it started from; a jump in time drops it.
+        self.spread = None;
         self.world = world;
         self.next_command = applied;
         if let Some(e) = error {
@@ -508,6 +540,7 @@ impl<E: Present> Run<E> {
         }
         self.waiting.remove(&id);
         self.views.remove(&id);
+        self.flags.remove(&id);
     }
 
     /// Ends the workers of nodes that went down.
@@ -562,7 +595,8 @@ impl<E: Present> Run<E> {
                             .filter(|id| self.world.is_away(*id))
                             .collect();
                         for id in up {
-                            self.send(id, ToNode::View { now_us: now }, out);
+                            let focus = self.spread.as_ref().map(|s| s.focus);
+                            self.send(id, ToNode::View { now_us: now, focus }, out);
                             self.waiting.insert(id);
                         }
                     }
@@ -705,7 +739,7 @@ impl<E: Present> Run<E> {
 
     /// Moves the run's nodes between their own workers and the orchestrator.
     fn set_hosting(&mut self, hosting: quorate_view::Hosting, out: &mut Vec<Out>) {
-        let per_node = hosting.per_node(self.setup.nodes);
+        let per_node = hosting.per_node(self.setup.nodes) && self.setup.nodes <= MAX_WORKERS;
         self.setup.hosting = hosting;
         if per_node == self.per_node {
             self.task = Some(Task::Views);
@@ -754,12 +788,120 @@ impl<E: Present> Run<E> {
         serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
     }
 
+    /// The fact a command starts following, with the chart's title.
+    fn focus_of(&self, command: &UiCommand) -> Option<(Focus, String)> {
+        match command {
+            UiCommand::Kill(n) if E::FOLLOWS_FAILURES => {
+                Some((Focus::Failure { node: *n }, format!("n{n} seen dead")))
+            }
+            UiCommand::Client { node, words } => {
+                let words: Vec<&str> = words.split_whitespace().collect();
+                let cmd = E::parse_command(&words).ok()?;
+                if !E::is_rumor(&cmd) {
+                    return None;
+                }
+                let id = NodeId(*node);
+                let known = match self.world.engine(id) {
+                    Some(engine) => E::rumors(engine),
+                    None => self
+                        .views
+                        .get(&id)?
+                        .details
+                        .iter()
+                        .find(|(k, _)| k == "rumors")?
+                        .1
+                        .parse()
+                        .ok()?,
+                };
+                Some((
+                    Focus::Rumor { count: known + 1 },
+                    format!("“{}” received", words[1..].join(" ")),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn follow(&mut self, focus: Focus, title: String) {
+        let (label, theory) =
+            E::theory(self.world.engine_config(), self.setup.nodes, &focus).unwrap_or_default();
+        self.spread = Some(Spread {
+            focus,
+            start: self.world.now(),
+            title,
+            measured: Vec::new(),
+            theory,
+            label,
+        });
+    }
+
+    /// Each node's grid cell, and the spread chart's new point.
+    fn cells(&mut self) -> Vec<u8> {
+        let focus = self.spread.as_ref().map(|s| s.focus);
+        let cells: Vec<u8> = self
+            .world
+            .node_ids()
+            .map(|id| {
+                let status = match self.world.node_state(id) {
+                    Some(NodeState::Up) | None => cell::UP,
+                    Some(NodeState::Paused) => cell::PAUSED,
+                    Some(NodeState::Down) => return cell::DOWN,
+                };
+                let flags = match self.world.engine(id) {
+                    Some(engine) => E::flags(engine, focus.as_ref()),
+                    None => self.flags.get(&id).copied().unwrap_or(0),
+                };
+                status | flags
+            })
+            .collect();
+        if let Some(spread) = &mut self.spread {
+            let skip = match spread.focus {
+                Focus::Failure { node } => Some(node as usize - 1),
+                Focus::Rumor { .. } => None,
+            };
+            let live = cells
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| Some(*i) != skip && *c & cell::STATUS != cell::DOWN);
+            let (mut all, mut marked) = (0u32, 0u32);
+            for (_, c) in live {
+                all += 1;
+                marked += u32::from(c & cell::MARKED != 0);
+            }
+            let t = self.world.now().since(spread.start).as_secs_f64() as f32;
+            let y = if all == 0 {
+                0.0
+            } else {
+                marked as f32 / all as f32
+            };
+            if spread.measured.last().is_none_or(|p| t > p.0) {
+                spread.measured.push((t, y));
+                if spread.measured.len() > MAX_SPREAD_POINTS {
+                    // Keep the first point and every other one after it.
+                    let kept: Vec<_> = spread
+                        .measured
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == 0)
+                        .map(|(_, p)| *p)
+                        .collect();
+                    spread.measured = kept;
+                }
+            }
+        }
+        cells
+    }
+
     fn frame(&mut self) -> Frame {
         let now = self.world.now();
         let config = self.world.engine_config().clone();
+        let cells = self.cells();
+        let large = self.setup.nodes > RING_MAX;
+        let selected = self.selected;
         let nodes = self
             .world
             .node_ids()
+            .filter(|id| !large || Some(*id) == selected)
             .map(|id| {
                 let status = match self.world.node_state(id) {
                     Some(NodeState::Up) | None => NodeStatus::Up,
@@ -800,6 +942,7 @@ impl<E: Present> Run<E> {
         let messages = self
             .world
             .in_flight()
+            .filter(|_| !large)
             .map(|m| {
                 let label = m.msg.to_string();
                 MessageView {
@@ -867,6 +1010,14 @@ impl<E: Present> Run<E> {
             timeline,
             export: self.export.take(),
             reached: self.reached.take(),
+            grid: if large { cells } else { Vec::new() },
+            spread: self.spread.as_ref().map(|s| SpreadView {
+                title: s.title.clone(),
+                focus: s.focus,
+                measured: s.measured.clone(),
+                theory: s.theory.clone(),
+                theory_label: s.label.clone(),
+            }),
         }
     }
 }
@@ -942,6 +1093,10 @@ impl<E: Present> Runner for Run<E> {
                 }
                 self.task = Some(Task::Views);
             }
+            UiCommand::Select(id) => {
+                self.selected = Some(NodeId(id));
+                self.task = Some(Task::Views);
+            }
             UiCommand::ExportTrace => {
                 match self.export() {
                     Ok(json) => self.export = Some(json),
@@ -989,8 +1144,9 @@ impl<E: Present> Runner for Run<E> {
                     Err(e) => return self.node_failed(node, e.to_string(), out),
                 }
             }
-            FromNode::View(view) => {
+            FromNode::View(view, flags) => {
                 self.views.insert(id, *view);
+                self.flags.insert(id, flags);
             }
             FromNode::State(bytes) => match engine_from_state::<E>(&bytes) {
                 Ok(engine) => {

@@ -764,3 +764,77 @@ fn compare_puts_both_timelines_in_the_next_frame_and_leaves_the_run_alone() {
     assert!((delay.end_ms.unwrap() - delay.start_ms - 15_000.0).abs() < 0.01);
     assert!(s.send(UiCommand::Refresh).comparison.is_none(), "sent once");
 }
+
+#[test]
+fn a_large_gossip_cluster_is_a_grid_and_the_failure_spread_follows_the_theory() {
+    let mut s = Harness::new(EngineKind::Gossip, 3, 60, Hosting::Auto);
+    let f = s.send(UiCommand::Refresh);
+    assert!(!f.hosting.per_node, "60 nodes run inline");
+    assert_eq!((f.grid.len(), f.size()), (60, 60));
+    assert!(
+        f.nodes.is_empty() && f.messages.is_empty(),
+        "a grid carries no cards"
+    );
+    let f = s.send(UiCommand::Select(7));
+    assert_eq!(f.nodes.len(), 1);
+    assert_eq!(f.nodes[0].id, 7);
+    assert!(!f.nodes[0].details.is_empty());
+    s.send(UiCommand::SetSpeed(1_000.0));
+    s.play(20);
+    let f = s.send(UiCommand::Kill(12));
+    let spread = f.spread.expect("a kill starts a spread chart");
+    assert_eq!(
+        spread.focus,
+        quorate_view::spread::Focus::Failure { node: 12 }
+    );
+    assert!(spread.theory.len() > 10);
+    assert_eq!(
+        f.grid[11] & quorate_view::spread::cell::STATUS,
+        quorate_view::spread::cell::DOWN
+    );
+    // Play until everyone sees it dead.
+    let mut f = s.play(5);
+    for _ in 0..400 {
+        if f.spread.as_ref().unwrap().measured.last().unwrap().1 >= 1.0 {
+            break;
+        }
+        f = s.play(5);
+    }
+    let spread = f.spread.unwrap();
+    let done = spread
+        .measured
+        .iter()
+        .find(|p| p.1 >= 1.0)
+        .expect("dead everywhere")
+        .0;
+    let half_theory = spread.theory.iter().find(|p| p.1 >= 0.5).unwrap().0;
+    assert!(
+        done > half_theory * 0.4 && done < half_theory * 3.0,
+        "everyone knew after {done} s; the theory's half-way point is {half_theory} s (seed 3; \
+         cargo test -p quorate-worker a_large_gossip_cluster)"
+    );
+    assert!(f
+        .grid
+        .iter()
+        .enumerate()
+        .all(|(i, c)| i == 11 || c & quorate_view::spread::cell::MARKED != 0));
+}
+
+#[test]
+fn a_rumor_spread_is_followed_with_a_worker_per_node() {
+    let mut s = Harness::new(EngineKind::Gossip, 4, 8, Hosting::PerNode);
+    s.play(100);
+    let f = s.send(UiCommand::Client {
+        node: 2,
+        words: "event deploy v1".into(),
+    });
+    let spread = f.spread.expect("a rumor starts a spread chart");
+    assert!(matches!(
+        spread.focus,
+        quorate_view::spread::Focus::Rumor { count: 1 }
+    ));
+    assert!(spread.title.contains("deploy"));
+    let f = s.play(300);
+    let last = f.spread.unwrap().measured.last().copied().unwrap();
+    assert_eq!(last.1, 1.0, "everyone got it: {last:?}");
+}
