@@ -27,7 +27,11 @@ const LOG_KEEP: usize = 400;
 pub fn App() -> Html {
     html! {
         <WorkerProvider<Orchestrator> path="worker.js">
-            <Playground />
+            if crate::embed::is_embed() {
+                <crate::embed::Embed />
+            } else {
+                <Playground />
+            }
         </WorkerProvider<Orchestrator>>
     }
 }
@@ -519,6 +523,45 @@ fn Playground() -> Html {
         })
     };
 
+    // Lessons: the URL's lesson (read before the run rewrites the URL) loads once the page is up.
+    let url_lesson = use_memo((), |_| {
+        let hash = gloo::utils::window().location().hash().unwrap_or_default();
+        crate::lesson::lesson_in_fragment(&hash)
+    });
+    // A chosen lesson replaces the run; a page pauses on that step's end, the last one hands
+    // the controls over and plays on.
+    let on_lesson = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        let hosting = state.hosting;
+        Callback::from(move |(name, text): (String, String)| {
+            if let Ok(history) = gloo::utils::window().history() {
+                let link = format!("#lesson={name}");
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+            }
+            dispatcher.dispatch(Action::SetPlaying(false));
+            bridge.emit(UiCommand::LoadLesson { text, hosting });
+        })
+    };
+    let on_lesson_error = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |message: String| dispatcher.dispatch(Action::Notice(message)))
+    };
+    let on_lesson_page = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        let last = state
+            .frame
+            .as_ref()
+            .and_then(|f| f.lesson.as_ref())
+            .map(|l| l.last_page());
+        Callback::from(move |page: usize| {
+            dispatcher.dispatch(Action::SetPlaying(Some(page) == last));
+            bridge.emit(UiCommand::LessonStep(page));
+        })
+    };
+
     let Some(frame) = state.frame.clone() else {
         return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
     };
@@ -536,6 +579,8 @@ fn Playground() -> Html {
                         }) }
                     </select>
                 </label>
+                <crate::lesson::LessonPicker on_load={on_lesson} on_error={on_lesson_error}
+                    initial={(*url_lesson).clone()} playing={frame.lesson.is_some()} />
                 <span class="stat" title="The world seed: the same seed replays the same run">
                     { "seed " }<code data-testid="seed">{ frame.seed }</code>
                 </span>
@@ -596,6 +641,9 @@ fn Playground() -> Html {
             }
             if let Some(reached) = &frame.reached {
                 <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
+            }
+            if let Some(lesson) = &frame.lesson {
+                <crate::lesson::LessonPanel lesson={lesson.clone()} on_page={on_lesson_page} />
             }
             <div class="stage">
                 <div class="view">

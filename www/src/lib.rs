@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod chart;
+pub mod embed;
 pub mod grid;
+pub mod lesson;
 pub mod link;
 pub mod ring;
 pub mod url;

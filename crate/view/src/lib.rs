@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod host;
+pub mod lesson;
 pub mod link;
 mod share;
 pub mod spread;
@@ -13,6 +14,7 @@ pub mod system;
 
 use serde::{Deserialize, Serialize};
 
+pub use lesson::{LessonStepView, LessonView};
 pub use share::{
     decode as decode_log, encode as encode_log, shareable, SharedCommand, MAX_SHARED_COMMANDS,
 };
@@ -75,6 +77,15 @@ pub enum UiCommand {
     Select(u32),
     /// Start the run a JSON export describes and check that it reproduces the export's digest.
     ImportTrace(String),
+    /// Play a lesson (the text of a `.lesson` file) on a new run, replacing the current one; a lesson
+    /// that does not parse is reported in the frame's error and the current run goes on.
+    LoadLesson {
+        text: String,
+        hosting: Hosting,
+    },
+    /// Go to a page of the playing lesson (see `LessonView::page`): the run as it is at that step's end,
+    /// the same state however the reader got there.
+    LessonStep(usize),
 }
 
 /// Where a run's engines execute (DESIGN.md, "Hosting in the browser").
@@ -260,6 +271,9 @@ pub struct Frame {
     pub export: Option<String>,
     /// What `RunUntil` stopped at, in words.
     pub reached: Option<String>,
+    /// The lesson being played, if any.
+    #[serde(default)]
+    pub lesson: Option<LessonView>,
     /// For clusters larger than `spread::RING_MAX`: one cell per node (`spread::cell`); `nodes` then
     /// holds only the selected node and `messages` is empty.
     #[serde(default)]

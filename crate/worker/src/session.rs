@@ -118,6 +118,21 @@ impl Session {
                 self.run.teardown(&mut out);
                 self.run = start(setup, None, &mut out);
             }
+            UiCommand::LoadLesson { text, hosting } => {
+                let mut fresh = Vec::new();
+                match lesson::start(&text, hosting, &mut fresh) {
+                    Ok(run) => {
+                        self.queue.clear();
+                        self.run.teardown(&mut out);
+                        out.extend(fresh);
+                        self.run = run;
+                    }
+                    Err(e) => {
+                        self.run.set_error(e);
+                        self.queue.push_back(UiCommand::Refresh);
+                    }
+                }
+            }
             UiCommand::ImportTrace(json) => match import(&json) {
                 Ok((setup, digest)) => {
                     self.queue.clear();
@@ -222,6 +237,8 @@ enum Target {
     Moment(u64, u64),
     /// Every event due by this time.
     Time(u64),
+    /// Every event due by this time, past the branch's head if need be (a lesson step's end).
+    RunTo(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -270,6 +287,8 @@ pub struct Run<E: Present> {
     waiting: BTreeSet<NodeId>,
     /// The answer to `Compare`, for the next frame.
     comparison: Option<quorate_view::ComparisonView>,
+    /// The lesson this run plays, if any (`session/lesson.rs`).
+    lesson: Option<Box<lesson::Playing>>,
     /// The node whose full view a large cluster's frames carry.
     selected: Option<NodeId>,
     /// Grid flags of hosted nodes, from their last views.
@@ -331,6 +350,7 @@ impl<E: Present> Run<E> {
             task: None,
             waiting: BTreeSet::new(),
             comparison: None,
+            lesson: None,
             selected: None,
             flags: BTreeMap::new(),
             spread: None,
@@ -385,7 +405,7 @@ impl<E: Present> Run<E> {
             self.follow(focus, title);
         }
         if self.error.is_none() && shareable(&command) {
-            if !self.at_head() {
+            if !self.at_head() || self.on_lesson_branch() {
                 self.fork();
             }
             let branch = &mut self.branches[self.branch];
@@ -431,8 +451,7 @@ impl<E: Present> Run<E> {
 
     /// Rebuilds the world inline at `target` on the current branch (commands replayed at their moments).
     fn rebuild(&self, target: Target, trace: TraceMode) -> (World<E>, usize, Option<String>) {
-        let mut world =
-            World::with_trace(world_config::<E>(self.setup.seed, self.setup.nodes), trace);
+        let mut world = self.fresh_world(trace);
         let branch = self.current();
         let head = branch.head;
         let target = match target {
@@ -444,7 +463,7 @@ impl<E: Present> Run<E> {
         for (i, entry) in branch.shared.iter().enumerate() {
             let due = match target {
                 Target::Moment(events, us) => (entry.after_event, entry.at_us) <= (events, us),
-                Target::Time(us) => entry.at_us <= us,
+                Target::Time(us) | Target::RunTo(us) => entry.at_us <= us,
             };
             if !due {
                 break;
@@ -459,7 +478,7 @@ impl<E: Present> Run<E> {
         }
         match target {
             Target::Moment(events, us) => world.catch_up(events, SimTime::from_micros(us)),
-            Target::Time(us) => world.run_until(SimTime::from_micros(us)),
+            Target::Time(us) | Target::RunTo(us) => world.run_until(SimTime::from_micros(us)),
         }
         (world, applied, error)
     }
@@ -1010,6 +1029,7 @@ impl<E: Present> Run<E> {
             timeline,
             export: self.export.take(),
             reached: self.reached.take(),
+            lesson: self.lesson.as_ref().map(|p| p.view.clone()),
             grid: if large { cells } else { Vec::new() },
             spread: self.spread.as_ref().map(|s| SpreadView {
                 title: s.title.clone(),
@@ -1026,9 +1046,11 @@ impl<E: Present> Runner for Run<E> {
     fn handle(&mut self, command: UiCommand, out: &mut Vec<Out>) {
         match command {
             // Handled by the session.
-            UiCommand::Start(_) | UiCommand::ImportTrace(_) | UiCommand::Hello { .. } => {
-                self.task = Some(Task::Views)
-            }
+            UiCommand::Start(_)
+            | UiCommand::ImportTrace(_)
+            | UiCommand::LoadLesson { .. }
+            | UiCommand::Hello { .. } => self.task = Some(Task::Views),
+            UiCommand::LessonStep(page) => self.lesson_page(page, out),
             UiCommand::Refresh => self.task = Some(Task::Views),
             UiCommand::Compare(fault) => {
                 // Headless worlds beside the run; the run itself does not move.
@@ -1329,5 +1351,6 @@ fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
     (now.since(sent).as_micros() as f64 / total as f64).clamp(0.0, 1.0) as f32
 }
 
+mod lesson;
 #[cfg(test)]
 mod tests;

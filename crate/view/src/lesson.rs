@@ -1,0 +1,144 @@
+//! A lesson as the page draws it: title, narration per step, what each step points at, and where the
+//! reader is. The orchestrator parses the lesson (crate/lesson) and sends this with every frame.
+
+use serde::{Deserialize, Serialize};
+
+/// A lesson being played.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LessonView {
+    pub title: String,
+    /// Paragraphs before the first step.
+    pub intro: Vec<String>,
+    pub steps: Vec<LessonStepView>,
+    /// What the reader can try on their own at the end.
+    pub try_it: Vec<String>,
+    /// Where the reader is: 0 is the introduction (the run at time zero), `k` in `1..=steps.len()` is
+    /// the end of step `k`, and `steps.len() + 1` is "try it yourself" (the end of the last step, the
+    /// controls handed to the reader).
+    /// Invariant: `page <= steps.len() + 1`.
+    pub page: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LessonStepView {
+    pub title: String,
+    pub say: Vec<String>,
+    /// What the page highlights: a node (`n3`), a part of the page (`log`), a part on a node (`n1:log`).
+    pub look: Vec<String>,
+    /// When the step ends, simulated µs.
+    pub end_us: u64,
+}
+
+impl LessonView {
+    /// The "try it yourself" page, the last one.
+    pub fn last_page(&self) -> usize {
+        self.steps.len() + 1
+    }
+
+    pub fn trying(&self) -> bool {
+        self.page == self.last_page()
+    }
+
+    /// The step shown on the current page, if the page is a step.
+    pub fn step(&self) -> Option<&LessonStepView> {
+        self.page.checked_sub(1).and_then(|i| self.steps.get(i))
+    }
+
+    /// The nodes the current step points at (`n3` and `n3:log` both name node 3).
+    pub fn looked_nodes(&self) -> Vec<u32> {
+        let mut nodes: Vec<u32> = self
+            .step()
+            .map(|s| {
+                s.look
+                    .iter()
+                    .filter_map(|l| {
+                        let node = l.split(':').next()?;
+                        node.strip_prefix('n')?.parse().ok()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes
+    }
+
+    /// Whether the current step points at a part of the page (`log`, `n1:log`...).
+    pub fn looks_at(&self, part: &str) -> bool {
+        self.step().is_some_and(|s| {
+            s.look
+                .iter()
+                .any(|l| l == part || l.rsplit(':').next() == Some(part))
+        })
+    }
+}
+
+/// The name a lesson goes by in a URL (`election` for `01-election.lesson`): the file name without
+/// its number and extension.
+pub fn lesson_name(file: &str) -> &str {
+    let stem = file.strip_suffix(".lesson").unwrap_or(file);
+    match stem.split_once('-') {
+        Some((number, rest)) if number.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => stem,
+    }
+}
+
+/// Checks a lesson name taken from a URL or a message: lower-case letters, digits and dashes, at
+/// most 64 of them. The page only ever uses a name to pick a file from `lessons/index.txt`.
+pub fn check_lesson_name(name: &str) -> Result<&str, String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(name)
+    } else {
+        Err(format!(
+            "a lesson name may hold only lower-case letters, digits and dashes; `{}` was refused",
+            name.chars()
+                .take(40)
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_files() {
+        assert_eq!(lesson_name("01-election.lesson"), "election");
+        assert_eq!(
+            lesson_name("17-slow-node-no-lifeguard.lesson"),
+            "slow-node-no-lifeguard"
+        );
+        assert_eq!(lesson_name("intro.lesson"), "intro");
+    }
+
+    #[test]
+    fn script_like_names_are_refused() {
+        assert!(check_lesson_name("election").is_ok());
+        assert!(check_lesson_name("<script>alert(1)</script>").is_err());
+        assert!(check_lesson_name("../secret").is_err());
+        assert!(check_lesson_name("").is_err());
+    }
+
+    #[test]
+    fn looks_name_nodes_and_parts() {
+        let view = LessonView {
+            steps: vec![LessonStepView {
+                look: vec!["n3".into(), "n1:log".into(), "timer".into()],
+                ..LessonStepView::default()
+            }],
+            page: 1,
+            ..LessonView::default()
+        };
+        assert_eq!(view.looked_nodes(), vec![1, 3]);
+        assert!(view.looks_at("log"));
+        assert!(view.looks_at("timer"));
+        assert!(!view.looks_at("members"));
+    }
+}

@@ -1,0 +1,154 @@
+// Embedding: the example documentation page holds three players that run independently; the host page
+// drives one of them through the postMessage API and hears its events; a player ignores requests from
+// a host on another origin that did not opt in; a URL carrying script-like text is refused with a
+// message while the player still plays; the built site works from a sub-path (/quorate/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, symlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { usePage } from './harness.mjs';
+import { serve } from './serve.mjs';
+
+const ctx = usePage();
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = resolve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'));
+
+const seconds = async (frame) => parseFloat(await frame.getByTestId('time').textContent());
+const players = () => ['lesson', 'driven', 'crash'].map((id) => ctx.page.frameLocator(`#${id} iframe`));
+
+test('the example page loads three players that run independently', async () => {
+  await ctx.page.goto(ctx.url + 'embed/example.html');
+  const [lesson, driven, crash] = players();
+  for (const p of [lesson, driven, crash]) await p.getByTestId('digest').waitFor({ timeout: 30_000 });
+  await lesson.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor();
+  await crash.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor();
+  assert.match(await lesson.locator('.lesson h2').textContent(), /election/i);
+  assert.match(await crash.locator('.lesson h2').textContent(), /crash/i);
+
+  // The gossip player plays; stepping the first lesson moves only that one.
+  const t0 = await seconds(driven);
+  await ctx.page.waitForFunction(() => true);
+  await lesson.getByRole('button', { name: 'next step', exact: true }).click();
+  await lesson.getByTestId('lesson-page').filter({ hasText: 'Step 1 of' }).waitFor();
+  assert.equal(await seconds(crash), 0, 'the other lesson stays on its introduction');
+  await driven.getByRole('button', { name: 'pause', exact: true }).waitFor();
+  assert.ok((await seconds(driven)) > t0 || (await seconds(driven)) > 0, 'the gossip run plays on');
+  const digests = await Promise.all([lesson, driven, crash].map((p) => p.getByTestId('digest').textContent()));
+  assert.equal(new Set(digests).size, 3, 'three different runs');
+  // The frames sized themselves to their content.
+  const heights = await ctx.page.$$eval('.quorate-embed iframe', (fs) => fs.map((f) => parseInt(f.style.height, 10)));
+  assert.ok(heights.every((h) => h >= 300 && h < 1500), `heights ${heights}`);
+  await ctx.shot('embed-example.png');
+});
+
+test('the host page drives a player with postMessage and hears its events', async () => {
+  const [lesson, driven] = players();
+  const host = (name) => ctx.page.getByRole('button', { name, exact: true }).click();
+  await host('pause');
+  await driven.getByRole('button', { name: 'play', exact: true }).waitFor();
+  await ctx.page.locator('#events').filter({ hasText: 'paused' }).waitFor();
+  await host('seek to 2 s');
+  await ctx.page.waitForFunction(
+    () => document.querySelector('#driven iframe').contentDocument.querySelector('[data-testid=time]').textContent === '2.000 s',
+    null,
+    { timeout: 20_000 },
+  );
+  const events = await ctx.page.locator('#events').textContent();
+  assert.match(events, /ready/);
+  assert.match(events, /frame t=2000\.0 ms/);
+  await host('load seed 9');
+  await ctx.page.waitForFunction(() => /seed 9|playing/.test(document.querySelector('#events').textContent));
+  await driven.getByRole('button', { name: 'pause', exact: true }).waitFor();
+  // The lesson player next to it was not touched.
+  await lesson.getByTestId('lesson-page').filter({ hasText: 'Step 1 of' }).waitFor();
+
+  // A lesson page by message, and a malformed request answered with an error.
+  await ctx.page.evaluate(() => document.getElementById('lesson').quorate.send({ quorate: 'lesson-step', step: 3 }));
+  await lesson.getByTestId('lesson-page').filter({ hasText: 'Step 3 of' }).waitFor();
+  const errors = [];
+  await ctx.page.exposeFunction('sawError', (m) => errors.push(m));
+  await ctx.page.evaluate(() => {
+    const el = document.getElementById('crash');
+    el.addEventListener('quorate', (e) => e.detail.quorate === 'error' && window.sawError(e.detail.message));
+    el.quorate.send({ quorate: 'seek', time_ms: 'soon' });
+    el.quorate.send({ quorate: 'load', lesson: '<img src=x onerror=alert(1)>' });
+  });
+  await ctx.page.waitForFunction(() => true);
+  for (let i = 0; i < 50 && errors.length < 2; i++) await ctx.page.waitForTimeout(100);
+  assert.equal(errors.length, 2, `errors: ${errors}`);
+  assert.match(errors[0], /time_ms/);
+  assert.match(errors[1], /lesson name may hold only/);
+  await ctx.shot('embed-driven.png');
+});
+
+test('a host on another origin is ignored unless it opts in', async () => {
+  // A page on origin "null" (about:blank) embeds a player from the test server.
+  const tab = await ctx.page.context().newPage();
+  await tab.setContent(`<div class="quorate-embed" id="p" data-engine="raft" data-seed="3"></div>
+    <script src="${ctx.url}embed/quorate-embed.js"></script>`);
+  const player = tab.frameLocator('#p iframe');
+  await player.getByRole('button', { name: 'pause', exact: true }).waitFor({ timeout: 30_000 });
+  await tab.evaluate(() => document.getElementById('p').quorate.send({ quorate: 'pause' }));
+  await tab.waitForTimeout(800);
+  assert.equal(await player.getByRole('button', { name: 'pause', exact: true }).count(), 1, 'still playing');
+  const heard = await tab.evaluate(
+    () => new Promise((ok) => {
+      let n = 0;
+      document.getElementById('p').addEventListener('quorate', () => n++);
+      setTimeout(() => ok(n), 600);
+    }),
+  );
+  assert.equal(heard, 0, 'no events for a host that did not opt in');
+  const height = await tab.$eval('#p iframe', (f) => parseInt(f.style.height, 10));
+  assert.notEqual(height, 520, 'the height still comes through');
+  await tab.close();
+});
+
+test('a URL carrying script-like text is refused with a message, and a run still plays', async () => {
+  const tab = await ctx.page.context().newPage();
+  for (const [fragment, message] of [
+    ['#lesson=%3Cscript%3Ealert(1)%3C/script%3E', /lesson name may hold only/],
+    ['#engine=%3Cscript%3Ealert(1)%3C/script%3E', /engine in the URL must be/],
+    ['#engine=raft&origin=javascript%3Aalert(1)', /not an origin/],
+  ]) {
+    await tab.goto('about:blank');
+    await tab.goto(ctx.url + 'embed.html' + fragment);
+    await tab.getByTestId('notice').waitFor({ timeout: 20_000 });
+    assert.match(await tab.getByTestId('notice').textContent(), message);
+    await tab.getByTestId('digest').waitFor({ timeout: 20_000 });
+    assert.equal(await tab.evaluate(() => document.querySelectorAll('script:not([src])').length), 0);
+  }
+  await tab.screenshot({ path: join(here, 'artifacts', 'embed-refused.png') });
+  await tab.close();
+});
+
+let sub;
+let subRoot;
+before(async () => {
+  // The site under /quorate/, as on a project page.
+  subRoot = await mkdtemp(join(tmpdir(), 'quorate-sub-'));
+  await symlink(dist, join(subRoot, 'quorate'));
+  sub = await serve(subRoot);
+});
+after(async () => {
+  await sub?.close();
+  if (subRoot) await rm(subRoot, { recursive: true, force: true });
+});
+
+test('the built site works from a sub-path', async () => {
+  const tab = await ctx.page.context().newPage();
+  await tab.goto(sub.url + 'quorate/#engine=raft&seed=2&nodes=3');
+  await tab.getByTestId('status-n3').waitFor({ timeout: 30_000 });
+  await tab.goto(sub.url + 'quorate/embed.html#lesson=election');
+  await tab.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor({ timeout: 30_000 });
+  assert.equal(await tab.title(), 'Quorate player');
+  await tab.goto(sub.url + 'quorate/embed/example.html');
+  await tab.frameLocator('#crash iframe').getByTestId('lesson-page').waitFor({ timeout: 30_000 });
+  await tab.close();
+});
+
+test('no errors in the console', () => {
+  assert.deepEqual(ctx.errors, []);
+});

@@ -1,0 +1,65 @@
+// Lighthouse scores of the built site, run by hand (not in CI): serves dist/ (or $QUORATE_DIST) on
+// 127.0.0.1 and audits the playground and the embeddable player in headless Chromium.
+//
+//   CHROME_PATH=/usr/bin/chromium node tests/e2e/lighthouse.mjs            # mobile (Lighthouse's default)
+//   CHROME_PATH=/usr/bin/chromium node tests/e2e/lighthouse.mjs --desktop
+//
+// Prints each page's performance and accessibility scores and the audits that cost points; exits 1
+// when a score is below 95. Reports go to tests/e2e/artifacts/lighthouse-*.json.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { serve } from './serve.mjs';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const artifacts = join(here, 'artifacts');
+const desktop = process.argv.includes('--desktop');
+const PAGES = [
+  ['playground', ''],
+  ['embed', 'embed.html#lesson=election'],
+];
+const WANTED = 95;
+
+await mkdir(artifacts, { recursive: true });
+const server = await serve(process.env.QUORATE_DIST ?? join(root, 'dist'));
+let failed = false;
+try {
+  for (const [name, path] of PAGES) {
+    const out = join(artifacts, `lighthouse-${name}${desktop ? '-desktop' : ''}.json`);
+    const args = [
+      join(root, 'node_modules', 'lighthouse', 'cli', 'index.js'),
+      server.url + path,
+      '--quiet',
+      '--output=json',
+      `--output-path=${out}`,
+      '--only-categories=performance,accessibility',
+      '--chrome-flags=--headless --no-sandbox --disable-gpu',
+      ...(desktop ? ['--preset=desktop'] : []),
+    ];
+    await run(process.execPath, args, {
+      env: { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' },
+      maxBuffer: 64 << 20,
+    });
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    const scores = Object.fromEntries(
+      Object.entries(report.categories).map(([k, c]) => [k, Math.round(c.score * 100)]),
+    );
+    console.log(`${name} (${desktop ? 'desktop' : 'mobile'}): performance ${scores.performance}, accessibility ${scores.accessibility}`);
+    for (const [key, category] of Object.entries(report.categories)) {
+      for (const ref of category.auditRefs) {
+        const audit = report.audits[ref.id];
+        if (ref.weight > 0 && audit.score !== null && audit.score < 0.9) {
+          console.log(`  ${key}: ${audit.title}${audit.displayValue ? ` (${audit.displayValue})` : ''}`);
+        }
+      }
+    }
+    if (scores.performance < WANTED || scores.accessibility < WANTED) failed = true;
+  }
+} finally {
+  await server.close();
+}
+process.exit(failed ? 1 : 0);
