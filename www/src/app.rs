@@ -706,6 +706,7 @@ fn Playground() -> Html {
                 </aside>
             </div>
             { timeline(&frame, on_seek, on_branch) }
+            <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
             <section class="log" aria-label="Event log">
                 <h2>{ "Event log" }</h2>
                 <pre data-testid="log">{ for state.log.iter().rev().take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>

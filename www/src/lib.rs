@@ -9,4 +9,5 @@ pub mod grid;
 pub mod lesson;
 pub mod link;
 pub mod ring;
+pub mod systems;
 pub mod url;
