@@ -197,7 +197,7 @@ mod tests {
         for (text, want) in [
             ("1.2", "command 1"),
             ("x.2.k1", "event number"),
-            ("1.2.k99", "1 to 64"),
+            ("1.2.k1001", "1 to 1000"),
             ("5.5.k1;1.1.k2", "command 2"),
             ("1.1.c1:<script>alert(1)</script>", "characters"),
             ("1.1.q", "unknown command"),
