@@ -16,6 +16,7 @@ use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
 use crate::chart::SpreadChart;
 use crate::grid::Grid;
+use crate::help::{log_matches, Help, Theme};
 use crate::link::Orchestrator;
 use crate::ring::Ring;
 use crate::url;
@@ -270,11 +271,28 @@ fn Playground() -> Html {
             }
         })
     };
+    let help_open = use_state(|| false);
+    let theme = use_state(Theme::load);
+    {
+        let theme = *theme;
+        use_effect_with(theme, move |t| t.apply(false));
+    }
+    let log_filter = use_state(String::new);
     let on_key = {
         let on_play = on_play.clone();
         let on_step = on_step.clone();
         let bridge = bridge.clone();
         let selected = state.selected;
+        let help_open = help_open.clone();
+        let theme = theme.clone();
+        let paused_selected = selected.is_some_and(|id| {
+            state
+                .frame
+                .as_ref()
+                .and_then(|f| f.node(id))
+                .is_some_and(|n| n.status == NodeStatus::Paused)
+        });
+        let dispatcher = state.dispatcher();
         Callback::from(move |e: KeyboardEvent| {
             let typing = e
                 .target()
@@ -283,6 +301,10 @@ fn Playground() -> Html {
             if typing {
                 return;
             }
+            let until = |m| {
+                dispatcher.dispatch(Action::SetPlaying(false));
+                bridge.emit(UiCommand::RunUntil(m));
+            };
             match (e.key().as_str(), selected) {
                 (" ", _) => {
                     e.prevent_default();
@@ -291,6 +313,22 @@ fn Playground() -> Html {
                 ("ArrowRight", _) => on_step.emit(()),
                 ("k", Some(id)) => bridge.emit(UiCommand::Kill(id)),
                 ("r", Some(id)) => bridge.emit(UiCommand::Restart(id)),
+                ("p", Some(id)) => bridge.emit(if paused_selected {
+                    UiCommand::Resume(id)
+                } else {
+                    UiCommand::Pause(id)
+                }),
+                ("h", _) => bridge.emit(UiCommand::Heal),
+                ("l", _) => until(Milestone::Leader),
+                ("c", _) => until(Milestone::Commit),
+                ("m", _) => until(Milestone::Membership),
+                ("t", _) => {
+                    let next = theme.other();
+                    next.apply(true);
+                    theme.set(next);
+                }
+                ("?", _) => help_open.set(!*help_open),
+                ("Escape", _) => help_open.set(false),
                 _ => {}
             }
         })
@@ -571,6 +609,17 @@ fn Playground() -> Html {
         <main class="playground" tabindex="0" onkeydown={on_key}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
+                <button class="icon" aria-label="keyboard shortcuts" title="Keyboard shortcuts (?)"
+                    onclick={{ let help_open = help_open.clone(); Callback::from(move |_: MouseEvent| help_open.set(!*help_open)) }}>{ "?" }</button>
+                <button class="icon" aria-label={format!("switch to the {} theme", theme.other().name())} title="Dark or light (t)"
+                    onclick={{
+                        let theme = theme.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            let next = theme.other();
+                            next.apply(true);
+                            theme.set(next);
+                        })
+                    }}>{ if *theme == Theme::Dark { "☀" } else { "☾" } }</button>
                 <label class="engine">
                     <span class="visually-hidden">{ "protocol" }</span>
                     <select aria-label="protocol" onchange={on_engine}>
@@ -708,9 +757,23 @@ fn Playground() -> Html {
             { timeline(&frame, on_seek, on_branch) }
             <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
             <section class="log" aria-label="Event log">
-                <h2>{ "Event log" }</h2>
-                <pre data-testid="log">{ for state.log.iter().rev().take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
+                <h2>{ "Event log" }
+                    <input type="search" class="filter" placeholder="filter: n3 MsgVote drop…" aria-label="filter the event log"
+                        title="Show only the lines that contain every word typed here"
+                        value={(*log_filter).clone()}
+                        oninput={{
+                            let log_filter = log_filter.clone();
+                            Callback::from(move |e: InputEvent| {
+                                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                                log_filter.set(input.value());
+                            })
+                        }} />
+                </h2>
+                <pre data-testid="log">{ for state.log.iter().rev().filter(|l| log_matches(l, &log_filter)).take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
             </section>
+            if *help_open {
+                <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
+            }
         </main>
     }
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod chart;
 pub mod embed;
 pub mod grid;
+pub mod help;
 pub mod lesson;
 pub mod link;
 pub mod ring;

@@ -1,0 +1,43 @@
+// The things around the simulation: the keyboard help, the theme switch and the event-log filter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { usePage } from './harness.mjs';
+
+const ctx = usePage();
+
+test('? opens the keyboard help, Escape closes it', async () => {
+  await ctx.page.goto(ctx.url + '#v=1&engine=raft&seed=4&nodes=5');
+  await ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+  await ctx.page.locator('main.playground').focus();
+  await ctx.page.keyboard.press('?');
+  const help = ctx.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await help.waitFor();
+  assert.match(await help.textContent(), /kill the selected node/);
+  await ctx.shot('help.png');
+  await ctx.page.keyboard.press('Escape');
+  await help.waitFor({ state: 'detached' });
+});
+
+test('t switches the theme and the page remembers it', async () => {
+  const theme = () => ctx.page.evaluate(() => document.documentElement.dataset.theme);
+  const before = await theme();
+  await ctx.page.keyboard.press('t');
+  await ctx.page.waitForFunction((b) => document.documentElement.dataset.theme !== b, before);
+  const after = await theme();
+  assert.notEqual(after, before);
+  assert.equal(await ctx.page.evaluate(() => localStorage.getItem('quorate-theme')), after);
+  await ctx.shot(`theme-${after}.png`);
+  await ctx.page.keyboard.press('t');
+});
+
+test('the event log filter keeps the lines with every word', async () => {
+  await ctx.page.getByRole('searchbox', { name: 'filter the event log' }).fill('MsgHeartbeat send');
+  await ctx.page.waitForTimeout(1_500);
+  const lines = (await ctx.page.getByTestId('log').textContent()).split('\n').filter((l) => l.trim());
+  assert.ok(lines.length > 0, 'some heartbeats were sent');
+  assert.ok(lines.every((l) => l.includes('MsgHeartbeat') && l.includes('send')), lines.slice(0, 3).join('\n'));
+});
+
+test('no errors in the console', () => {
+  assert.deepEqual(ctx.errors, []);
+});
