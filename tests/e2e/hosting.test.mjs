@@ -152,7 +152,7 @@ test('kill ends the node worker; restart boots a fresh one from the durable stat
 test('a panicking node worker is shown as crashed and the others go on', async () => {
   await click('play');
   await ctx.page.locator('.node-card[data-node="2"] .summary').click();
-  await click('crash the worker of n2');
+  await click('crash its worker (n2)');
   await ctx.page.waitForFunction(() => document.querySelector('[data-testid=status-n2]').textContent === 'dead', null, {
     timeout: 15_000,
   });

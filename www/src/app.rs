@@ -651,7 +651,7 @@ fn Playground() -> Html {
                     { if state.playing { "❚❚ Pause" } else { "▶ Play" } }
                 </button>
                 <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
-                <button onclick={on_new_seed} aria-label="new run with a fresh seed">{ "New seed" }</button>
+                <button onclick={on_new_seed} aria-label="new seed: a new run with a fresh seed">{ "New seed" }</button>
                 <label class="size" title="Cluster size: a new run with this many nodes (above 32 they are drawn as a grid)">
                     { "nodes " }
                     <input type="number" min="1" max={url::MAX_NODES.to_string()} value={frame.size().to_string()}
@@ -746,7 +746,7 @@ fn Playground() -> Html {
                             { for node.details.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
                         </dl>
                         if frame.hosting.per_node && node.status != NodeStatus::Down {
-                            <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash the worker of n{}", node.id)}
+                            <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
                                 title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
                                 { "crash its worker" }
                             </button>
@@ -769,7 +769,7 @@ fn Playground() -> Html {
                             })
                         }} />
                 </h2>
-                <pre data-testid="log">{ for state.log.iter().rev().filter(|l| log_matches(l, &log_filter)).take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
+                <pre data-testid="log" tabindex="0">{ for state.log.iter().rev().filter(|l| log_matches(l, &log_filter)).take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
             </section>
             if *help_open {
                 <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
