@@ -59,7 +59,7 @@ test('restart brings the node back with its durable beat count', async () => {
 });
 
 test('pause stops time and step advances one event', async () => {
-  await ctx.page.getByRole('button', { name: 'pause' }).click();
+  await ctx.page.getByRole('button', { name: 'pause', exact: true }).click();
   await ctx.page.waitForTimeout(200);
   const t0 = await ctx.page.getByTestId('time').textContent();
   await ctx.page.waitForTimeout(400);
@@ -72,7 +72,7 @@ test('pause stops time and step advances one event', async () => {
 });
 
 test('the speed slider sets simulated seconds per second', async () => {
-  await ctx.page.getByRole('button', { name: 'play' }).click();
+  await ctx.page.getByRole('button', { name: 'play', exact: true }).click();
   await ctx.page.getByRole('slider', { name: /speed/ }).fill('0');
   await ctx.page.waitForFunction(() => document.querySelector('.speed output').textContent === '1.0×', null, {
     timeout: 5_000,

@@ -32,7 +32,7 @@ test('a shared link replays the run to the same moment in a fresh browser', asyn
   await me.page.getByRole('textbox', { name: 'client command' }).fill('propose shared=1');
   await me.page.getByRole('button', { name: 'send the command' }).click();
   await me.page.waitForTimeout(1_500);
-  await me.page.getByRole('button', { name: 'pause' }).click();
+  await me.page.getByRole('button', { name: 'pause', exact: true }).click();
   await me.page.waitForTimeout(300);
   await me.page.getByRole('button', { name: 'link to this moment' }).click();
   const link = await me.page.evaluate(() => location.href);
@@ -49,7 +49,7 @@ test('a shared link replays the run to the same moment in a fresh browser', asyn
     digest: await text(friend, 'digest'),
   };
   assert.deepEqual(theirs, mine);
-  assert.equal(await friend.page.getByRole('button', { name: 'play' }).count(), 1, 'the shared moment opens paused');
+  assert.equal(await friend.page.getByRole('button', { name: 'play', exact: true }).count(), 1, 'the shared moment opens paused');
   await friend.shot('shared-moment.png');
 });
 
