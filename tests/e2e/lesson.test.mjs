@@ -40,6 +40,7 @@ test('next, back and jumps land on identical states', async () => {
 
   // Step 2 points at n1: its ring node and card are outlined.
   await click('previous step');
+  assert.equal(await at('Step 3 of'), forward[2], 'back = step 3 as it was');
   await click('previous step');
   assert.equal(await at('Step 2 of'), forward[1], 'back twice = step 2 as it was');
   assert.equal(await ctx.page.getByTestId('lesson-look').textContent(), 'n1, timer');

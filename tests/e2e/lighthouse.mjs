@@ -11,7 +11,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { serve } from './serve.mjs';
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { extname, normalize, resolve } from 'node:path';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +26,44 @@ const PAGES = [
   ['embed', 'embed.html#lesson=election'],
 ];
 const WANTED = 95;
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.lesson': 'text/plain; charset=utf-8',
+};
+
+/** dist/ served as a static host serves it: gzip, ETag and a cache lifetime (the tests' server has none). */
+async function serve(dir) {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+    const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
+    if (!file.startsWith(root)) return res.writeHead(403).end();
+    let body;
+    try {
+      body = await readFile(file);
+    } catch {
+      return res.writeHead(404).end('not found');
+    }
+    const etag = '"' + createHash('sha1').update(body).digest('hex') + '"';
+    if (req.headers['if-none-match'] === etag) return res.writeHead(304).end();
+    const headers = {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=3600',
+      etag,
+    };
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      body = gzipSync(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    res.writeHead(200, headers).end(body);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
 
 await mkdir(artifacts, { recursive: true });
 const server = await serve(process.env.QUORATE_DIST ?? join(root, 'dist'));

@@ -199,14 +199,21 @@ struct Host {
 }
 
 impl Host {
+    /// The window embedding the player; `None` when the player is the top page (nobody to tell,
+    /// and the player must not hear its own events as requests).
+    fn parent() -> Option<web_sys::Window> {
+        let window = gloo::utils::window();
+        let parent = window.parent().ok().flatten()?;
+        (!Object::is(&parent, &window)).then_some(parent)
+    }
     fn post(&self, message: JsValue) {
-        if let Ok(Some(parent)) = gloo::utils::window().parent() {
+        if let Some(parent) = Self::parent() {
             let _ = parent.post_message(&message, &self.target.borrow());
         }
     }
     /// The height is no secret: any host may size the frame.
     fn post_height(&self, height: i32) {
-        if let Ok(Some(parent)) = gloo::utils::window().parent() {
+        if let Some(parent) = Self::parent() {
             let _ = parent.post_message(&event("height", &[("height", height.into())]), "*");
         }
     }
@@ -243,6 +250,9 @@ pub fn Embed() -> Html {
     let host = Host { target: host };
     // What restart goes back to: the run the URL or the last `load` asked for.
     let setup = use_mut_ref(default_setup);
+    // Whether a lesson is on its way: until it comes the player shows nothing, rather than the
+    // orchestrator's first run, so the page does not jump when the lesson replaces it.
+    let lesson_due = use_mut_ref(|| false);
     // The latest frame and pace, for the message handler.
     let latest = use_mut_ref(|| (None::<Rc<Frame>>, false));
     *latest.borrow_mut() = (state.frame.clone(), state.playing);
@@ -251,7 +261,9 @@ pub fn Embed() -> Html {
         let send = send.clone();
         let setup = setup.clone();
         let dispatcher = state.dispatcher();
+        let lesson_due = lesson_due.clone();
         Callback::from(move |run: RunSetup| {
+            *lesson_due.borrow_mut() = false;
             *setup.borrow_mut() = run.clone();
             dispatcher.dispatch(Action::SetPlaying(true));
             send.emit(UiCommand::Start(run));
@@ -271,7 +283,9 @@ pub fn Embed() -> Html {
     let on_lesson_error = {
         let dispatcher = state.dispatcher();
         let host = host.clone();
+        let lesson_due = lesson_due.clone();
         Callback::from(move |message: String| {
+            *lesson_due.borrow_mut() = false;
             host.post(event("error", &[("message", message.as_str().into())]));
             dispatcher.dispatch(Action::Notice(message));
         })
@@ -285,6 +299,7 @@ pub fn Embed() -> Html {
         let on_lesson_error = on_lesson_error.clone();
         let dispatcher = state.dispatcher();
         let host = host.clone();
+        let lesson_due = lesson_due.clone();
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
             let href = window.location().href().unwrap_or_default();
@@ -305,7 +320,10 @@ pub fn Embed() -> Html {
             };
             if let Some(name) = lesson_in_fragment(&hash) {
                 match check_lesson_name(&name) {
-                    Ok(_) => load_named(name, on_lesson, on_lesson_error),
+                    Ok(_) => {
+                        *lesson_due.borrow_mut() = true;
+                        load_named(name, on_lesson, on_lesson_error)
+                    }
                     Err(e) => {
                         dispatcher.dispatch(Action::Notice(format!(
                             "{e}; playing a plain Raft run instead"
@@ -494,9 +512,10 @@ pub fn Embed() -> Html {
                     ],
                 ));
             }
+            // The body's own height (the document's is at least the frame's, which would never shrink).
             let height = gloo::utils::document()
-                .document_element()
-                .map_or(0, |e| e.scroll_height());
+                .body()
+                .map_or(0, |b| b.scroll_height());
             if height != sent.2 {
                 sent.2 = height;
                 host.post_height(height);
@@ -504,7 +523,11 @@ pub fn Embed() -> Html {
         });
     }
 
-    let Some(frame) = state.frame.clone() else {
+    let frame = state
+        .frame
+        .clone()
+        .filter(|f| f.lesson.is_some() || !*lesson_due.borrow());
+    let Some(frame) = frame else {
         return html! {
             <main class="embed loading" aria-busy="true">
                 if let Some(notice) = &state.notice {

@@ -256,10 +256,10 @@ pub fn highlight_css(lesson: &LessonView) -> String {
                         "section.timeline { outline: 3px solid var(--look); outline-offset: 2px; }"
                     }
                     "messages" | "probes" | "rumor" => {
-                        ".ring .msg { stroke: var(--look); stroke-width: 3px; }"
+                        ".ring .msg { stroke: var(--look) !important; stroke-width: 3px; }"
                     }
                     "timer" | "suspicion" => {
-                        ".ring .timer { stroke: var(--look); stroke-width: 6px; }"
+                        ".ring .timer { stroke: var(--look) !important; stroke-width: 6px; }"
                     }
                     "role" | "term" | "leader" | "votes" | "members" | "health"
                     | "incarnation" => ".ring .node .sub, .node-card .role, .node-card .summary { color: var(--look-text); fill: var(--look-text); font-weight: 700; }",
