@@ -38,6 +38,16 @@ test('the event log filter keeps the lines with every word', async () => {
   assert.ok(lines.every((l) => l.includes('MsgHeartbeat') && l.includes('send')), lines.slice(0, 3).join('\n'));
 });
 
+test('the space-time diagram draws a lane per node and an arrow per message', async () => {
+  const diagram = ctx.page.getByTestId('lamport');
+  await diagram.waitFor();
+  assert.equal(await diagram.locator('.lane').count(), 5);
+  await ctx.page.waitForFunction(() => document.querySelectorAll('[data-testid=lamport] .arrow').length >= 8, null, {
+    timeout: 15_000,
+  });
+  await ctx.shot('lamport.png');
+});
+
 test('no errors in the console', () => {
   assert.deepEqual(ctx.errors, []);
 });

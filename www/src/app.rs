@@ -17,6 +17,7 @@ use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 use crate::chart::SpreadChart;
 use crate::grid::Grid;
 use crate::help::{log_matches, Help, Theme};
+use crate::lamport::Lamport;
 use crate::link::Orchestrator;
 use crate::ring::Ring;
 use crate::url;
@@ -703,6 +704,9 @@ fn Playground() -> Html {
                     }
                     if let Some(spread) = &frame.spread {
                         <SpreadChart spread={spread.clone()} />
+                    }
+                    if frame.grid.is_empty() {
+                        <Lamport frame={frame.clone()} />
                     }
                 </div>
                 <aside class="nodes" aria-label="Nodes">

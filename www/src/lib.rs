@@ -7,6 +7,7 @@ pub mod chart;
 pub mod embed;
 pub mod grid;
 pub mod help;
+pub mod lamport;
 pub mod lesson;
 pub mod link;
 pub mod ring;

@@ -397,6 +397,11 @@ pub struct MessageView {
     /// The message type, for colour ("MsgApp", "ping"...): the first word of `label`.
     pub kind: String,
     pub label: String,
+    /// Simulated µs it was sent, and will arrive (`None` while held): the space-time diagram's arrows.
+    #[serde(default)]
+    pub sent_us: u64,
+    #[serde(default)]
+    pub arrives_us: Option<u64>,
 }
 
 impl Frame {

@@ -972,6 +972,8 @@ impl<E: Present> Run<E> {
                         .map(|arrives| progress(m.sent_at, now, arrives)),
                     kind: label.split_whitespace().next().unwrap_or("").to_string(),
                     label,
+                    sent_us: m.sent_at.as_micros(),
+                    arrives_us: m.arrives_at.map(SimTime::as_micros),
                 }
             })
             .collect();
