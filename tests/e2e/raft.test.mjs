@@ -119,7 +119,7 @@ test('a partitioned minority cannot commit; after heal its entry is overwritten 
 
 test('the URL names the run', async () => {
   const hash = await ctx.page.evaluate(() => location.hash);
-  assert.equal(hash, '#engine=raft&seed=11&nodes=5');
+  assert.equal(hash, '#v=1&engine=raft&seed=11&nodes=5');
 });
 
 test('no errors in the console', () => {

@@ -385,8 +385,14 @@ fn Playground() -> Html {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(ms) = input.value().parse::<f64>() {
                 dispatcher.dispatch(Action::SetPlaying(false));
+                // The slider moves in whole milliseconds; its end is the branch's head, exactly.
+                let at_end = input.max().parse::<f64>().is_ok_and(|max| ms >= max);
                 bridge.emit(UiCommand::Seek {
-                    time_us: (ms * 1_000.0).max(0.0) as u64,
+                    time_us: if at_end {
+                        u64::MAX
+                    } else {
+                        (ms * 1_000.0).max(0.0) as u64
+                    },
                 });
             }
         })
@@ -790,7 +796,7 @@ fn timeline(frame: &Frame, on_seek: Callback<InputEvent>, on_branch: Callback<us
         .map_or(frame.time_us, |b| b.head_us);
     html! {
         <section class="timeline" aria-label="Timeline">
-            <input type="range" min="0" max={(head_us as f64 / 1000.0).to_string()} step="1"
+            <input type="range" min="0" max={(head_us / 1000).to_string()} step="1"
                 value={(frame.time_us as f64 / 1000.0).to_string()}
                 aria-label="simulated time: drag back to see the past" oninput={on_seek} data-testid="scrubber" />
             <span class="where" data-testid="timeline-state">
