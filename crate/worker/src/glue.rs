@@ -69,6 +69,12 @@ pub enum Msg {
     Tick,
 }
 
+thread_local! {
+    /// The error handler of ended node workers: swallows what they raise on their way out.
+    static ENDED: Closure<dyn FnMut(ErrorEvent)> =
+        Closure::new(|event: ErrorEvent| event.prevent_default());
+}
+
 struct NodeWorker {
     worker: WebWorker,
     incarnation: u64,
@@ -79,6 +85,14 @@ struct NodeWorker {
 
 impl NodeWorker {
     fn end(self) {
+        // Events the worker raised before it was ended may still be queued (a message, or a failed load
+        // when it ends while starting): they must not call the closures this drop frees, and an error
+        // must not reach the page as an uncaught one.
+        self.worker.set_onmessage(None);
+        ENDED.with(|silence| {
+            self.worker
+                .set_onerror(Some(silence.as_ref().unchecked_ref()))
+        });
         self.worker.terminate();
         let _ = Url::revoke_object_url(&self.url);
     }
