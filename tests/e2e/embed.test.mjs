@@ -1,6 +1,6 @@
 // Embedding: the example documentation page holds three players that run independently; the host page
 // drives one of them through the postMessage API and hears its events; a player ignores requests from
-// a host on another origin that did not opt in; a URL carrying script-like text is refused with a
+// a host on another origin that did not opt in, and obeys one that did (data-allow-origin); a URL carrying script-like text is refused with a
 // message while the player still plays; the built site works from a sub-path (/quorate/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,6 +111,34 @@ test('a host on another origin is ignored unless it opts in', async () => {
   assert.equal(heard, 0, 'no events for a host that did not opt in');
   const height = await tab.$eval('#p iframe', (f) => parseInt(f.style.height, 10));
   assert.notEqual(height, 520, 'the height still comes through');
+  await tab.close();
+});
+
+test('a host on another origin that opts in with data-allow-origin drives the player', async () => {
+  // The host page on http://localhost:PORT, the player from http://127.0.0.1:PORT: two origins.
+  const tab = await ctx.page.context().newPage();
+  const hostUrl = ctx.url.replace('127.0.0.1', 'localhost');
+  await tab.goto(hostUrl + 'embed/example.html');
+  await tab.evaluate((player) => {
+    document.querySelectorAll('.quorate-embed').forEach((e) => e.remove());
+    const div = document.createElement('div');
+    div.className = 'quorate-embed';
+    div.id = 'p';
+    div.setAttribute('data-engine', 'demo');
+    div.setAttribute('data-seed', '4');
+    div.setAttribute('data-allow-origin', location.origin);
+    document.body.prepend(div);
+    window.heard = [];
+    div.addEventListener('quorate', (e) => window.heard.push(e.detail.quorate));
+    const script = document.createElement('script');
+    script.src = player + 'embed/quorate-embed.js';
+    document.body.append(script);
+  }, ctx.url);
+  const player = tab.frameLocator('#p iframe');
+  await player.getByRole('button', { name: 'pause', exact: true }).waitFor({ timeout: 30_000 });
+  await tab.evaluate(() => document.getElementById('p').quorate.send({ quorate: 'pause' }));
+  await player.getByRole('button', { name: 'play', exact: true }).waitFor({ timeout: 10_000 });
+  await tab.waitForFunction(() => window.heard.includes('ready') && window.heard.includes('frame'));
   await tab.close();
 });
 
