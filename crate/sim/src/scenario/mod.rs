@@ -15,6 +15,8 @@ use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use serde::Serialize;
 
 pub use expect::{ExpectFailure, ExpectKind, Expectation, Expectations};
+/// The scenario format's word splitter, shared by formats built on it (lessons).
+pub use lex::{words, Word};
 pub use parse::Action;
 
 use crate::network::LinkParams;
