@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
-use gloo::render::{request_animation_frame, AnimationFrame};
+use crate::pacing::use_pacing;
 use quorate_view::codec::{decode, encode};
 use quorate_view::{
     EngineKind, Frame, Hosting, Milestone, NodeStatus, RunSetup, UiCommand, WorkerState,
@@ -206,28 +206,7 @@ fn Playground() -> Html {
         move || drop(listener)
     });
 
-    // The animation loop: while playing, one `Advance` per display frame, each sent after the previous
-    // frame came back. Paused or hidden, nothing runs.
-    {
-        let bridge = bridge.clone();
-        let handle = use_mut_ref(|| None::<AnimationFrame>);
-        let last = use_mut_ref(|| None::<f64>);
-        use_effect_with((state.frames, state.playing), move |(_, playing)| {
-            if *playing {
-                let last = last.clone();
-                *handle.borrow_mut() = Some(request_animation_frame(move |now| {
-                    let wall_ms = last
-                        .borrow_mut()
-                        .replace(now)
-                        .map_or(0.0, |before| now - before);
-                    bridge.emit(UiCommand::Advance { wall_ms });
-                }));
-            } else {
-                handle.borrow_mut().take();
-                last.borrow_mut().take();
-            }
-        });
-    }
+    use_pacing(state.frames, state.playing, bridge.clone());
 
     let send = |command: fn(u32) -> UiCommand| {
         let bridge = bridge.clone();

@@ -17,7 +17,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo::render::{request_animation_frame, AnimationFrame};
+use crate::pacing::use_pacing;
 use js_sys::{Object, Reflect};
 use quorate_view::codec::{decode, encode};
 use quorate_view::lesson::check_lesson_name;
@@ -450,27 +450,7 @@ pub fn Embed() -> Html {
         });
     }
 
-    // The animation loop, as in the playground: one `Advance` per display frame while playing.
-    {
-        let send = send.clone();
-        let handle = use_mut_ref(|| None::<AnimationFrame>);
-        let last = use_mut_ref(|| None::<f64>);
-        use_effect_with((state.frames, state.playing), move |(_, playing)| {
-            if *playing {
-                let last = last.clone();
-                *handle.borrow_mut() = Some(request_animation_frame(move |now| {
-                    let wall_ms = last
-                        .borrow_mut()
-                        .replace(now)
-                        .map_or(0.0, |before| now - before);
-                    send.emit(UiCommand::Advance { wall_ms });
-                }));
-            } else {
-                handle.borrow_mut().take();
-                last.borrow_mut().take();
-            }
-        });
-    }
+    use_pacing(state.frames, state.playing, send.clone());
 
     // Events to the host: ready, frames (throttled while playing), lesson steps, and the height.
     {

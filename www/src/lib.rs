@@ -10,6 +10,7 @@ pub mod help;
 pub mod lamport;
 pub mod lesson;
 pub mod link;
+pub mod pacing;
 pub mod ring;
 pub mod systems;
 pub mod url;
