@@ -53,11 +53,6 @@ pub const MAX_WORKERS: u32 = 64;
 const MAX_SPREAD_POINTS: usize = 400;
 /// How far "run until" looks before giving up.
 const RUN_UNTIL_LIMIT: Duration = Duration::from_secs(60);
-/// Trace lines an export carries at most.
-const MAX_EXPORT_LINES: usize = 200_000;
-/// The export format's name and version.
-const EXPORT_FORMAT: &str = "quorate-trace";
-const EXPORT_VERSION: u64 = 1;
 
 /// What the orchestrator must do after handling a message.
 #[derive(Clone, Debug, PartialEq)]
@@ -295,17 +290,6 @@ pub struct Run<E: Present> {
     flags: BTreeMap<NodeId, u8>,
     /// The failure or rumor being followed.
     spread: Option<Spread>,
-}
-
-/// A spread being followed: since when, and the points so far.
-#[derive(Clone, Debug)]
-struct Spread {
-    focus: Focus,
-    start: SimTime,
-    title: String,
-    measured: Vec<(f32, f32)>,
-    theory: Vec<(f32, f32)>,
-    label: String,
 }
 
 impl<E: Present> Run<E> {
@@ -775,142 +759,6 @@ impl<E: Present> Run<E> {
         }
     }
 
-    fn export(&self) -> Result<String, String> {
-        let here = Target::Moment(self.world.events(), self.world.now().as_micros());
-        let (mut world, _, _) = self.rebuild(here, TraceMode::Keep);
-        if world.digest() != self.world.digest() {
-            return Err(format!(
-                "the replay's digest {} differs from the run's {}",
-                world.digest(),
-                self.world.digest()
-            ));
-        }
-        let records = world.take_records();
-        let truncated = records.len() > MAX_EXPORT_LINES;
-        let mut trace = Vec::with_capacity(records.len().min(MAX_EXPORT_LINES) + 1);
-        trace.push(world.header());
-        trace.extend(records.iter().take(MAX_EXPORT_LINES).map(|r| r.to_string()));
-        let shared = &self.current().shared[..self.next_command];
-        let doc = serde_json::json!({
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "engine": self.setup.engine.name(),
-            "seed": self.setup.seed.to_string(),
-            "nodes": self.setup.nodes,
-            "log": encode_log(shared),
-            "events": self.world.events(),
-            "time_us": self.world.now().as_micros(),
-            "digest": self.world.digest().to_string(),
-            "truncated": truncated,
-            "trace": trace,
-        });
-        serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
-    }
-
-    /// The fact a command starts following, with the chart's title.
-    fn focus_of(&self, command: &UiCommand) -> Option<(Focus, String)> {
-        match command {
-            UiCommand::Kill(n) if E::FOLLOWS_FAILURES => {
-                Some((Focus::Failure { node: *n }, format!("n{n} seen dead")))
-            }
-            UiCommand::Client { node, words } => {
-                let words: Vec<&str> = words.split_whitespace().collect();
-                let cmd = E::parse_command(&words).ok()?;
-                if !E::is_rumor(&cmd) {
-                    return None;
-                }
-                let id = NodeId(*node);
-                let known = match self.world.engine(id) {
-                    Some(engine) => E::rumors(engine),
-                    None => self
-                        .views
-                        .get(&id)?
-                        .details
-                        .iter()
-                        .find(|(k, _)| k == "rumors")?
-                        .1
-                        .parse()
-                        .ok()?,
-                };
-                Some((
-                    Focus::Rumor { count: known + 1 },
-                    format!("“{}” received", words[1..].join(" ")),
-                ))
-            }
-            _ => None,
-        }
-    }
-
-    fn follow(&mut self, focus: Focus, title: String) {
-        let (label, theory) =
-            E::theory(self.world.engine_config(), self.setup.nodes, &focus).unwrap_or_default();
-        self.spread = Some(Spread {
-            focus,
-            start: self.world.now(),
-            title,
-            measured: Vec::new(),
-            theory,
-            label,
-        });
-    }
-
-    /// Each node's grid cell, and the spread chart's new point.
-    fn cells(&mut self) -> Vec<u8> {
-        let focus = self.spread.as_ref().map(|s| s.focus);
-        let cells: Vec<u8> = self
-            .world
-            .node_ids()
-            .map(|id| {
-                let status = match self.world.node_state(id) {
-                    Some(NodeState::Up) | None => cell::UP,
-                    Some(NodeState::Paused) => cell::PAUSED,
-                    Some(NodeState::Down) => return cell::DOWN,
-                };
-                let flags = match self.world.engine(id) {
-                    Some(engine) => E::flags(engine, focus.as_ref()),
-                    None => self.flags.get(&id).copied().unwrap_or(0),
-                };
-                status | flags
-            })
-            .collect();
-        if let Some(spread) = &mut self.spread {
-            let skip = match spread.focus {
-                Focus::Failure { node } => Some(node as usize - 1),
-                Focus::Rumor { .. } => None,
-            };
-            let live = cells
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| Some(*i) != skip && *c & cell::STATUS != cell::DOWN);
-            let (mut all, mut marked) = (0u32, 0u32);
-            for (_, c) in live {
-                all += 1;
-                marked += u32::from(c & cell::MARKED != 0);
-            }
-            let t = self.world.now().since(spread.start).as_secs_f64() as f32;
-            let y = if all == 0 {
-                0.0
-            } else {
-                marked as f32 / all as f32
-            };
-            if spread.measured.last().is_none_or(|p| t > p.0) {
-                spread.measured.push((t, y));
-                if spread.measured.len() > MAX_SPREAD_POINTS {
-                    // Keep the first point and every other one after it.
-                    let kept: Vec<_> = spread
-                        .measured
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| i % 2 == 0)
-                        .map(|(_, p)| *p)
-                        .collect();
-                    spread.measured = kept;
-                }
-            }
-        }
-        cells
-    }
-
     fn frame(&mut self) -> Frame {
         let now = self.world.now();
         let config = self.world.engine_config().clone();
@@ -1291,60 +1139,6 @@ fn to_world<E: Present>(command: &UiCommand) -> Result<Option<WorldCommand<E::Co
     }))
 }
 
-/// Reads an export: the run to start and the digest it must reproduce.
-fn import(json: &str) -> Result<(RunSetup, String), String> {
-    let doc: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
-    let field = |name: &str| {
-        doc.get(name)
-            .ok_or_else(|| format!("the field \"{name}\" is missing"))
-    };
-    let text = |name: &str| {
-        field(name)?
-            .as_str()
-            .ok_or_else(|| format!("the field \"{name}\" must be a string"))
-    };
-    let number = |name: &str| {
-        field(name)?
-            .as_u64()
-            .ok_or_else(|| format!("the field \"{name}\" must be a whole number"))
-    };
-    if text("format")? != EXPORT_FORMAT {
-        return Err(format!("the field \"format\" must be \"{EXPORT_FORMAT}\""));
-    }
-    let version = number("version")?;
-    if version != EXPORT_VERSION {
-        return Err(format!(
-            "version {version} is not supported (this page reads version {EXPORT_VERSION})"
-        ));
-    }
-    let engine_name = text("engine")?;
-    let engine = EngineKind::parse(engine_name)
-        .ok_or_else(|| format!("unknown engine \"{engine_name}\""))?;
-    let seed: u64 = text("seed")?
-        .parse()
-        .map_err(|_| "the field \"seed\" must be a whole number in a string".to_string())?;
-    let nodes = number("nodes")?;
-    if !(1..=u64::from(MAX_NODES)).contains(&nodes) {
-        return Err(format!("\"nodes\" must be 1 to {MAX_NODES}, got {nodes}"));
-    }
-    let replay = decode_log(text("log")?)?;
-    let events = number("events")?;
-    let time_us = number("time_us")?;
-    let digest = text("digest")?.to_string();
-    Ok((
-        RunSetup {
-            engine,
-            seed,
-            nodes: nodes as u32,
-            replay,
-            until: Some((events, time_us)),
-            hosting: quorate_view::Hosting::Inline,
-        },
-        digest,
-    ))
-}
-
 fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
     let total = arrives.since(sent).as_micros();
     if total == 0 {
@@ -1353,6 +1147,12 @@ fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
     (now.since(sent).as_micros() as f64 / total as f64).clamp(0.0, 1.0) as f32
 }
 
+mod export;
 mod lesson;
+mod spread;
+
+use export::import;
+use spread::Spread;
+
 #[cfg(test)]
 mod tests;
