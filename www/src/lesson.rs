@@ -4,7 +4,9 @@
 //! The page never parses a lesson: it fetches the text and hands it to the orchestrator
 //! (`UiCommand::LoadLesson`), which sends the lesson back with every frame (`Frame::lesson`).
 
-use quorate_view::lesson::{check_lesson_name, lesson_name};
+use quorate_view::lesson::{
+    check_lesson_name, lesson_link, lesson_name, parse_lesson_link, LessonLink,
+};
 use quorate_view::LessonView;
 use yew::prelude::*;
 
@@ -62,6 +64,20 @@ pub fn lesson_in_fragment(fragment: &str) -> Option<String> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("lesson="))
         .map(str::to_string)
+}
+
+/// The lesson (and page) the page's address names: `#lesson=<name>[&step=<k>]`.
+pub fn link_in_address() -> Result<Option<LessonLink>, String> {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    parse_lesson_link(&hash)
+}
+
+/// Puts the link to a page of the named lesson in the address bar (without a history entry).
+pub fn show_page_in_address(name: &str, page: usize) {
+    if let Ok(history) = gloo::utils::window().history() {
+        let link = lesson_link(name, page);
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+    }
 }
 
 /// Fetches the named lesson and hands its name and text on, or the reason it could not.

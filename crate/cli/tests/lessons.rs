@@ -30,6 +30,8 @@ fn play(lesson: &Lesson) -> Result<Vec<StepReport>, String> {
         "gossip" => check::<quorate_gossip::Gossip>(lesson, None),
         "kv" => check::<quorate_kv::KvNode>(lesson, None),
         "demo" => check::<quorate_demo::Heartbeat>(lesson, None),
+        "consul" => check::<quorate_systems::ConsulNode>(lesson, None),
+        "etcd" => check::<quorate_systems::EtcdNode>(lesson, None),
         other => return Err(format!("no engine `{other}` in this test")),
     };
     r.map_err(|e| e.to_string())

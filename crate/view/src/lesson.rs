@@ -104,6 +104,82 @@ pub fn check_lesson_name(name: &str) -> Result<&str, String> {
     }
 }
 
+/// Largest page number a link may name; the lesson itself bounds it further.
+pub const MAX_LINK_PAGE: usize = 999;
+
+/// A link to a lesson, or to one of its pages: `#lesson=<name>` or `#lesson=<name>&step=<k>`, where
+/// `k` is a page as in `LessonView::page` (0 the introduction, `1..=n` the end of step `k`, `n + 1`
+/// "try it yourself").
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonLink {
+    pub name: String,
+    pub step: Option<usize>,
+}
+
+/// Reads `lesson` and `step` from a URL fragment: `Ok(None)` when it names no lesson, an error naming
+/// the bad value otherwise. Whether the lesson has that step is known only once it is loaded (see
+/// `check_link_step`).
+pub fn parse_lesson_link(fragment: &str) -> Result<Option<LessonLink>, String> {
+    let mut name = None;
+    let mut step = None;
+    for pair in fragment
+        .trim_start_matches('#')
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=').unwrap_or((pair, "")) {
+            ("lesson", value) => name = Some(check_lesson_name(value)?.to_string()),
+            ("step", value) => {
+                step = Some(
+                    value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|k| *k <= MAX_LINK_PAGE)
+                        .ok_or_else(|| {
+                            format!(
+                                "step in the URL must be a whole number from 0 to {MAX_LINK_PAGE}, got `{}`",
+                                quote(value)
+                            )
+                        })?,
+                )
+            }
+            _ => {}
+        }
+    }
+    match (name, step) {
+        (Some(name), step) => Ok(Some(LessonLink { name, step })),
+        (None, Some(_)) => Err("step in the URL needs a lesson (`#lesson=<name>&step=<k>`)".into()),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Checks a linked page against the loaded lesson.
+pub fn check_link_step(name: &str, step: usize, lesson: &LessonView) -> Result<usize, String> {
+    let last = lesson.last_page();
+    if step <= last {
+        Ok(step)
+    } else {
+        Err(format!(
+            "step in the URL: lesson `{name}` has steps 1 to {} (0 is its introduction, {last} \"try it yourself\"), not {step}",
+            lesson.steps.len()
+        ))
+    }
+}
+
+/// The link to a page of a lesson.
+pub fn lesson_link(name: &str, page: usize) -> String {
+    if page == 0 {
+        format!("#lesson={name}")
+    } else {
+        format!("#lesson={name}&step={page}")
+    }
+}
+
+/// At most 40 printable characters of a refused value.
+fn quote(value: &str) -> String {
+    value.chars().take(40).filter(|c| !c.is_control()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +216,51 @@ mod tests {
         assert!(view.looks_at("log"));
         assert!(view.looks_at("timer"));
         assert!(!view.looks_at("members"));
+    }
+
+    #[test]
+    fn lesson_links_name_a_page_and_bad_ones_say_what_is_wrong() {
+        assert_eq!(parse_lesson_link("#engine=raft&seed=3"), Ok(None));
+        assert_eq!(
+            parse_lesson_link("#lesson=leader-crash"),
+            Ok(Some(LessonLink {
+                name: "leader-crash".into(),
+                step: None
+            }))
+        );
+        assert_eq!(
+            parse_lesson_link("#lesson=leader-crash&step=3"),
+            Ok(Some(LessonLink {
+                name: "leader-crash".into(),
+                step: Some(3)
+            }))
+        );
+        let link = lesson_link("election", 2);
+        assert_eq!(parse_lesson_link(&link).unwrap().unwrap().step, Some(2));
+        assert_eq!(lesson_link("election", 0), "#lesson=election");
+        for (bad, says) in [
+            ("#lesson=election&step=two", "step in the URL"),
+            ("#lesson=election&step=-1", "step in the URL"),
+            (
+                "#lesson=election&step=99999999999999999999999",
+                "step in the URL",
+            ),
+            ("#lesson=election&step=<script>", "step in the URL"),
+            ("#step=2", "needs a lesson"),
+            ("#lesson=<img>&step=1", "lesson name may hold"),
+        ] {
+            let message = parse_lesson_link(bad).unwrap_err();
+            assert!(message.contains(says), "{bad}: {message}");
+        }
+        let lesson = LessonView {
+            steps: vec![LessonStepView::default(); 4],
+            ..LessonView::default()
+        };
+        assert_eq!(check_link_step("x", 5, &lesson), Ok(5));
+        let message = check_link_step("x", 6, &lesson).unwrap_err();
+        assert!(
+            message.contains("steps 1 to 4") && message.contains("not 6"),
+            "{message}"
+        );
     }
 }

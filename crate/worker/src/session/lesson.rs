@@ -30,7 +30,6 @@ pub(super) fn start(
     let engine = EngineKind::parse(&name).ok_or_else(|| {
         format!("the lesson is for engine `{name}`, which the page does not host")
     })?;
-    #[allow(unreachable_patterns)] // Engines the page hosts but no lesson is written for yet.
     let run: Box<dyn Runner> = match engine {
         EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::lesson(lesson, hosting, out)?),
         EngineKind::Gossip => {
@@ -39,11 +38,12 @@ pub(super) fn start(
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::lesson(
             lesson, hosting, out,
         )?),
-        _ => {
-            return Err(format!(
-                "lessons for engine `{name}` cannot be played in the page yet"
-            ))
-        }
+        EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::lesson(
+            lesson, hosting, out,
+        )?),
+        EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::lesson(
+            lesson, hosting, out,
+        )?),
     };
     Ok(run)
 }
