@@ -41,6 +41,7 @@
 pub mod api;
 pub mod awareness;
 pub mod broadcast;
+pub mod change;
 pub mod config;
 pub mod markov;
 pub mod member;
@@ -58,6 +59,7 @@ pub mod sweep;
 pub mod theory;
 
 pub use api::{Accusation, Command, Durable, Event, Persist, Timer};
+pub use change::{MemberCause, MemberChange};
 pub use config::{Bootstrap, Config, Lifeguard, Preset, Rumor, Stop};
 pub use member::{Member, Members, State};
 pub use msg::{EventId, Incarnation, LamportTime, Msg, PushNodeState, Update, UserEvent};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{Command, Durable, Event, Persist, Timer};
 use crate::awareness::Awareness;
 use crate::broadcast::TransmitQueue;
+use crate::change::Changes;
 use crate::config::{Bootstrap, Config};
 use crate::member::{Member, Members, State};
 use crate::msg::{Incarnation, Msg, Update, COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD};
@@ -63,6 +64,8 @@ pub struct Gossip {
     pub(crate) joining: Option<(NodeId, u32)>,
     /// When the gossip ticker went to sleep with nothing to send (a tick time on its grid).
     pub(crate) gossip_idle_since: Option<SimTime>,
+    /// The latest member-state changes and their causes, for the UI; never read by the protocol.
+    pub(crate) changes: Changes,
 }
 
 impl Gossip {
@@ -96,6 +99,11 @@ impl Gossip {
 
     pub fn suspicions(&self) -> &BTreeMap<NodeId, Suspicion> {
         &self.suspicions
+    }
+
+    /// The latest member-state changes this node saw, with their causes.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     pub(crate) fn next_seq(&mut self) -> u32 {
@@ -423,6 +431,7 @@ impl Engine for Gossip {
             serf,
             joining: None,
             gossip_idle_since: None,
+            changes: Changes::default(),
         }
     }
 

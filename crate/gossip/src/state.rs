@@ -4,6 +4,7 @@
 use quorate_core::{Duration, NodeId, Outbox, SimTime};
 
 use crate::api::{Accusation, Event, Persist, Timer};
+use crate::change::{MemberCause, MemberChange};
 use crate::config::Rumor;
 use crate::member::{self, AliveVerdict, DeadVerdict, Member, State, SuspectVerdict};
 use crate::msg::{Incarnation, Update};
@@ -60,6 +61,16 @@ impl Gossip {
                 };
                 self.members.insert(node, m, &mut self.rng);
                 self.queue.push(Update::Alive { node, incarnation });
+                self.note_change(
+                    now,
+                    node,
+                    None,
+                    State::Alive,
+                    MemberCause::Alive {
+                        incarnation,
+                        refute: false,
+                    },
+                );
                 out.emit(Event::Alive { node, incarnation });
             }
             AliveVerdict::Accept => {
@@ -68,8 +79,15 @@ impl Gossip {
                 let m = self.members.get_mut(node).expect("judged a known member");
                 m.incarnation = incarnation;
                 if m.state != State::Alive {
+                    let from = m.state;
                     m.state = State::Alive;
                     m.state_change = now;
+                    let refute = from == State::Suspect;
+                    let cause = MemberCause::Alive {
+                        incarnation,
+                        refute,
+                    };
+                    self.note_change(now, node, Some(from), State::Alive, cause);
                     out.emit(Event::Alive { node, incarnation });
                 }
             }
@@ -105,6 +123,13 @@ impl Gossip {
                         wanted: k,
                         timeout,
                     });
+                    let cause = MemberCause::Confirmed {
+                        by: from,
+                        confirmations: n,
+                        wanted: k,
+                    };
+                    let state = Some(State::Suspect);
+                    self.note_change(now, node, state, State::Suspect, cause);
                     self.queue.push(Update::Suspect {
                         node,
                         incarnation,
@@ -132,9 +157,15 @@ impl Gossip {
                     from,
                 });
                 let m = self.members.get_mut(node).expect("judged a known member");
+                let was = m.state;
                 m.incarnation = incarnation;
                 m.state = State::Suspect;
                 m.state_change = now;
+                let cause = MemberCause::Suspect {
+                    by: from,
+                    incarnation,
+                };
+                self.note_change(now, node, Some(was), State::Suspect, cause);
                 out.emit(Event::Suspect {
                     node,
                     incarnation,
@@ -217,6 +248,7 @@ impl Gossip {
                     from,
                 });
                 let m = self.members.get_mut(node).expect("judged a known member");
+                let was = m.state;
                 m.incarnation = incarnation;
                 m.state = if node == from {
                     State::Left
@@ -224,6 +256,18 @@ impl Gossip {
                     State::Dead
                 };
                 m.state_change = now;
+                let to = m.state;
+                let cause = if node == from {
+                    MemberCause::Left { incarnation }
+                } else if from == self.id {
+                    MemberCause::SuspicionTimeout { incarnation }
+                } else {
+                    MemberCause::Dead {
+                        by: from,
+                        incarnation,
+                    }
+                };
+                self.note_change(now, node, Some(was), to, cause);
                 if node == from {
                     out.emit(Event::Left { node, incarnation });
                 } else {
@@ -235,6 +279,24 @@ impl Gossip {
                 }
             }
         }
+    }
+
+    /// Remembers why `node`'s state changed (for the UI only).
+    fn note_change(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        from: Option<State>,
+        to: State,
+        cause: MemberCause,
+    ) {
+        self.changes.record(MemberChange {
+            node,
+            from,
+            to,
+            at: now,
+            cause,
+        });
     }
 
     /// memberlist `refute`: announce ourselves alive above the accusation, and count it against our

@@ -4,6 +4,7 @@
 use quorate_core::{Duration, NodeId, SimTime};
 use serde::{Deserialize, Serialize};
 
+use crate::change::MemberChange;
 use crate::member::State;
 use crate::msg::{EventId, Incarnation, LamportTime, Update};
 use crate::node::{Gossip, Phase};
@@ -31,6 +32,8 @@ pub struct Status {
     /// Rumors this node still spreads (mongering mode).
     pub hot: Vec<EventId>,
     pub lamport: LamportTime,
+    /// The latest member-state changes and their causes, oldest first.
+    pub changes: Vec<MemberChange>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +127,7 @@ impl Status {
             rumors: g.serf.delivered.clone(),
             hot: g.serf.hot.keys().cloned().collect(),
             lamport: g.serf.clock,
+            changes: g.changes.iter().copied().collect(),
         }
     }
 

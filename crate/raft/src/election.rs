@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use quorate_core::{NodeId, Outbox};
 
-use crate::msg::{Event, Msg, Term, Timer};
+use crate::msg::{Event, Msg, RoleKind, Term, Timer};
 use crate::node::{LeaderState, Raft, Role};
 use crate::progress::Progress;
 use crate::quorum::VoteResult;
+use crate::transition::{RoleCause, RoleChange};
 
 impl Raft {
     /// Draws a fresh randomized election timeout (paper §5.2: per timeout, uniformly in the configured
@@ -54,7 +55,7 @@ impl Raft {
             return;
         }
         if self.promotable() {
-            self.hup(false, out);
+            self.hup(false, RoleCause::ElectionTimeout, out);
         } else {
             // A learner or removed node never campaigns; keep the timer running for the UI's countdown.
             self.reset_election_timer(out);
@@ -62,23 +63,36 @@ impl Raft {
     }
 
     /// Starts an election: a PreVote round first when enabled, unless `transfer` forces a real one.
-    pub(crate) fn hup(&mut self, transfer: bool, out: &mut Outbox<Raft>) {
+    pub(crate) fn hup(&mut self, transfer: bool, cause: RoleCause, out: &mut Outbox<Raft>) {
         if self.is_leader() || !self.promotable() {
             return;
         }
         if self.cfg.pre_vote && !transfer {
-            self.campaign_pre(out);
+            self.campaign_pre(cause, out);
         } else {
-            self.campaign(transfer, out);
+            self.campaign(transfer, cause, out);
         }
+    }
+
+    /// Records the role change just made (for the UI's role automaton; no effect on the run).
+    fn note_role_change(&mut self, from: RoleKind, cause: RoleCause) {
+        self.last_change = Some(RoleChange {
+            from,
+            to: self.role_kind(),
+            term: self.term,
+            at: self.now,
+            cause,
+        });
     }
 
     pub(crate) fn become_follower(
         &mut self,
         term: Term,
         leader: Option<NodeId>,
+        cause: Option<RoleCause>,
         out: &mut Outbox<Raft>,
     ) {
+        let from = self.role_kind();
         let changed =
             term != self.term || !matches!(self.role, Role::Follower) || leader != self.leader;
         if term > self.term {
@@ -91,6 +105,9 @@ impl Raft {
         self.leader_contact = leader.map(|_| self.now);
         self.reset_election_timer(out);
         if changed {
+            if let Some(cause) = cause {
+                self.note_role_change(from, cause);
+            }
             out.emit(Event::BecameFollower {
                 term: self.term,
                 leader,
@@ -99,15 +116,17 @@ impl Raft {
     }
 
     /// PreVote: ask whether we could win at `term + 1` without changing any state (thesis §9.6).
-    fn campaign_pre(&mut self, out: &mut Outbox<Raft>) {
+    fn campaign_pre(&mut self, cause: RoleCause, out: &mut Outbox<Raft>) {
+        let from = self.role_kind();
         let votes = BTreeMap::from([(self.id, true)]);
         self.role = Role::PreCandidate { votes };
         self.leader = None;
         self.leader_contact = None;
         self.reset_election_timer(out);
+        self.note_role_change(from, cause);
         out.emit(Event::BecamePreCandidate { term: self.term });
         if self.tally() == VoteResult::Won {
-            self.campaign(false, out);
+            self.campaign(false, RoleCause::PreVotesWon, out);
             return;
         }
         let (last_index, last_term) = (self.log.last_index(), self.log.last_term());
@@ -124,7 +143,8 @@ impl Raft {
     }
 
     /// A real election: bump the term and vote for ourselves (durable before the requests leave).
-    pub(crate) fn campaign(&mut self, transfer: bool, out: &mut Outbox<Raft>) {
+    pub(crate) fn campaign(&mut self, transfer: bool, cause: RoleCause, out: &mut Outbox<Raft>) {
+        let from = self.role_kind();
         self.term += 1;
         self.vote = Some(self.id);
         self.persist_hard_state(out);
@@ -134,6 +154,7 @@ impl Raft {
         self.leader = None;
         self.leader_contact = None;
         self.reset_election_timer(out);
+        self.note_role_change(from, cause);
         out.emit(Event::BecameCandidate { term: self.term });
         if self.tally() == VoteResult::Won {
             self.become_leader(out);
@@ -242,9 +263,11 @@ impl Raft {
             _ => return,
         }
         match self.tally() {
-            VoteResult::Won if pre => self.campaign(false, out),
+            VoteResult::Won if pre => self.campaign(false, RoleCause::PreVotesWon, out),
             VoteResult::Won => self.become_leader(out),
-            VoteResult::Lost => self.become_follower(self.term, None, out),
+            VoteResult::Lost => {
+                self.become_follower(self.term, None, Some(RoleCause::ElectionLost { pre }), out)
+            }
             VoteResult::Pending => {}
         }
     }
@@ -252,6 +275,7 @@ impl Raft {
     /// Wins the election: fresh progress for every member, a no-op entry to commit the term (paper §8),
     /// heartbeats from now on.
     pub(crate) fn become_leader(&mut self, out: &mut Outbox<Raft>) {
+        let from = self.role_kind();
         let next = self.log.last_index() + 1;
         let progress = self
             .conf
@@ -274,6 +298,7 @@ impl Raft {
         self.leader = Some(self.id);
         self.leader_contact = Some(self.now);
         self.timers.election_deadline = None;
+        self.note_role_change(from, RoleCause::VotesWon);
         self.timers.heartbeat_epoch += 1;
         out.set_timer(
             self.cfg.heartbeat_interval,
@@ -325,7 +350,7 @@ impl Raft {
             if self.cfg.check_quorum {
                 if !self.conf.has_quorum(&active) {
                     out.emit(Event::SteppedDown { term: self.term });
-                    self.become_follower(self.term, None, out);
+                    self.become_follower(self.term, None, Some(RoleCause::QuorumLost), out);
                     return;
                 }
                 self.leader_contact = Some(now);

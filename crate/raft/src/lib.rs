@@ -52,6 +52,7 @@ mod replication;
 mod script;
 mod snapshot;
 mod status;
+mod transition;
 
 use quorate_core::{Engine, Input, NodeId, NodeRng, Outbox, SimTime};
 
@@ -66,6 +67,7 @@ pub use node::Raft;
 pub use progress::ProgressState;
 pub use quorum::{Membership, VoteResult};
 pub use status::{PeerProgress, Status};
+pub use transition::{RoleCause, RoleChange};
 
 impl Engine for Raft {
     type Msg = Msg;

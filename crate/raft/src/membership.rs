@@ -85,7 +85,12 @@ impl Raft {
         if !self.conf.is_voter(me) {
             // Thesis §4.2.2: a leader removed from the configuration steps down once the change commits.
             out.emit(Event::SteppedDown { term: self.term });
-            self.become_follower(self.term, None, out);
+            self.become_follower(
+                self.term,
+                None,
+                Some(crate::transition::RoleCause::Removed),
+                out,
+            );
             return;
         }
         if self.conf.is_joint() {

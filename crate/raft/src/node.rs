@@ -14,6 +14,7 @@ use crate::msg::{
 };
 use crate::progress::Progress;
 use crate::quorum::Membership;
+use crate::transition::{RoleCause, RoleChange};
 
 /// A Raft node (the engine). See the crate docs for the contract.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,6 +45,8 @@ pub struct Raft {
     pub(crate) persisted_commit: Index,
     /// Reads answered with a read index, waiting for `applied` to reach it: (request id, index).
     pub(crate) reads_waiting_apply: Vec<(u64, Index)>,
+    /// The last role change and its cause, for the UI's role automaton; never read by the protocol.
+    pub(crate) last_change: Option<RoleChange>,
 }
 
 /// Per-role state (a leader's progress lives in the `Leader` variant).
@@ -127,6 +130,7 @@ impl Raft {
             leader_contact: None,
             persisted_commit: 0,
             reads_waiting_apply: Vec::new(),
+            last_change: None,
         };
         if let Some(d) = durable {
             raft.term = d.term;
@@ -154,7 +158,7 @@ impl Raft {
     ) -> Result<(), Error> {
         self.now = now;
         match input {
-            Input::Start => self.become_follower(self.term, None, out),
+            Input::Start => self.become_follower(self.term, None, None, out),
             Input::Message { from, msg } => self.step_msg(from, msg, out),
             Input::Timer(Timer::Election { epoch }) => self.on_election_timer(epoch, out),
             Input::Timer(Timer::Heartbeat { epoch }) => self.on_heartbeat_timer(epoch, out),
@@ -228,6 +232,7 @@ impl Raft {
         let mterm = msg.term();
         // Term 0 marks forwarded local requests (proposals, reads), which carry no term.
         if mterm > self.term {
+            let higher = RoleCause::HigherTerm { from, term: mterm };
             if matches!(
                 msg,
                 Msg::Vote {
@@ -241,9 +246,9 @@ impl Raft {
             match msg {
                 Msg::PreVote { .. } | Msg::PreVoteResp { reject: false, .. } => {}
                 Msg::App { .. } | Msg::Heartbeat { .. } | Msg::Snap { .. } => {
-                    self.become_follower(mterm, Some(from), out);
+                    self.become_follower(mterm, Some(from), Some(higher), out);
                 }
-                _ => self.become_follower(mterm, None, out),
+                _ => self.become_follower(mterm, None, Some(higher), out),
             }
         } else if mterm < self.term && mterm != 0 {
             match msg {
@@ -332,7 +337,7 @@ impl Raft {
             Msg::TimeoutNow { .. } => {
                 // Thesis §3.10: the target starts an election at once, skipping PreVote and the lease.
                 if matches!(self.role, Role::Follower) && self.promotable() {
-                    self.campaign(true, out);
+                    self.campaign(true, RoleCause::Transfer { from }, out);
                 }
             }
             Msg::Prop { data, .. } => self.handle_forwarded_proposal(data, out),
@@ -363,7 +368,12 @@ impl Raft {
                 true
             }
             _ => {
-                self.become_follower(self.term, Some(from), out);
+                self.become_follower(
+                    self.term,
+                    Some(from),
+                    Some(RoleCause::LeaderHeard { from }),
+                    out,
+                );
                 true
             }
         }
@@ -379,7 +389,7 @@ impl Raft {
                     return Err(Error::NotVoter);
                 }
                 if !self.is_leader() {
-                    self.hup(false, out);
+                    self.hup(false, RoleCause::Campaign, out);
                 }
                 Ok(())
             }

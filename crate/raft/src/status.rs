@@ -9,6 +9,7 @@ use crate::msg::{Entry, Index, RoleKind, Term};
 use crate::node::{Raft, Role};
 use crate::progress::ProgressState;
 use crate::quorum::Membership;
+use crate::transition::RoleChange;
 
 /// What a node looks like right now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +37,8 @@ pub struct Status {
     pub machine_digest: u64,
     /// The session table: highest sequence number applied per client id.
     pub sessions: BTreeMap<u64, u64>,
+    /// The node's last role change and its cause (`None` until the first one).
+    pub last_change: Option<RoleChange>,
 }
 
 /// A leader's view of one follower.
@@ -87,6 +90,7 @@ impl Raft {
             transferee,
             machine_digest: self.machine.digest,
             sessions: self.machine.sessions.clone(),
+            last_change: self.last_change,
         }
     }
 }
