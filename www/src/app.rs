@@ -27,6 +27,10 @@ const LOG_KEEP: usize = 400;
 
 #[component]
 pub fn App() -> Html {
+    if crate::lab::is_lab() {
+        // The lab runs its own pool of workers, not the orchestrator.
+        return html! { <crate::lab::LabPage /> };
+    }
     html! {
         <WorkerProvider<Orchestrator> path="worker.js">
             if crate::embed::is_embed() {
@@ -120,7 +124,7 @@ fn Playground() -> Html {
             match decode::<Frame>(&bytes, "a frame from the orchestrator") {
                 Ok(mut frame) => {
                     if let Some(json) = frame.export.take() {
-                        download("quorate-trace.json", &json);
+                        download("quorate-trace.json", &json, "application/json");
                     }
                     dispatcher.dispatch(Action::Frame(frame))
                 }
@@ -548,10 +552,46 @@ fn Playground() -> Html {
     };
 
     // Lessons: the URL's lesson (read before the run rewrites the URL) loads once the page is up.
-    let url_lesson = use_memo((), |_| {
-        let hash = gloo::utils::window().location().hash().unwrap_or_default();
-        crate::lesson::lesson_in_fragment(&hash)
+    // A link may name a page too (`#lesson=<name>&step=<k>`): it is shown once the lesson is loaded.
+    let url_link = use_memo((), |_| crate::lesson::link_in_address());
+    let url_lesson = use_memo(url_link.clone(), |link| {
+        (**link).clone().ok().flatten().map(|l| l.name)
     });
+    let url_step = use_mut_ref(|| url_link.as_ref().clone().ok().flatten());
+    {
+        let dispatcher = state.dispatcher();
+        let link = url_link.clone();
+        use_effect_with((), move |_| {
+            if let Err(message) = link.as_ref() {
+                dispatcher.dispatch(Action::Notice(message.clone()));
+            }
+        });
+    }
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        let url_step = url_step.clone();
+        let loaded = state.frame.as_ref().and_then(|f| f.lesson.clone());
+        use_effect_with(loaded, move |loaded| {
+            if let Some(lesson) = loaded {
+                let link = url_step.borrow_mut().take();
+                if let Some(quorate_view::lesson::LessonLink {
+                    name,
+                    step: Some(step),
+                }) = link
+                {
+                    match quorate_view::lesson::check_link_step(&name, step, lesson) {
+                        Ok(page) => {
+                            crate::lesson::show_page_in_address(&name, page);
+                            dispatcher.dispatch(Action::SetPlaying(page == lesson.last_page()));
+                            bridge.emit(UiCommand::LessonStep(page));
+                        }
+                        Err(message) => dispatcher.dispatch(Action::Notice(message)),
+                    }
+                }
+            }
+        });
+    }
     // A chosen lesson replaces the run; a page pauses on that step's end, the last one hands
     // the controls over and plays on.
     let on_lesson = {
@@ -581,6 +621,10 @@ fn Playground() -> Html {
             .and_then(|f| f.lesson.as_ref())
             .map(|l| l.last_page());
         Callback::from(move |page: usize| {
+            let hash = gloo::utils::window().location().hash().unwrap_or_default();
+            if let Some(name) = crate::lesson::lesson_in_fragment(&hash) {
+                crate::lesson::show_page_in_address(&name, page);
+            }
             dispatcher.dispatch(Action::SetPlaying(Some(page) == last));
             bridge.emit(UiCommand::LessonStep(page));
         })
@@ -595,6 +639,7 @@ fn Playground() -> Html {
         <main class="playground" tabindex="0" onkeydown={on_key}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
+                <a class="lab-link" href="lab.html" title="Many seeds per figure, in the background">{ "Lab" }</a>
                 <button class="icon" aria-label="keyboard shortcuts" title="Keyboard shortcuts (?)"
                     onclick={{ let help_open = help_open.clone(); Callback::from(move |_: MouseEvent| help_open.set(!*help_open)) }}>{ "?" }</button>
                 <button class="icon" aria-label={format!("switch to the {} theme", theme.other().name())} title="Dark or light (t)"
@@ -846,11 +891,12 @@ fn until_label(milestone: Milestone) -> &'static str {
 }
 
 /// Offers `text` as a file download.
-fn download(name: &str, text: &str) {
+/// Starts a download of `text` as the file `name`.
+pub(crate) fn download(name: &str, text: &str, mime: &str) {
     use wasm_bindgen::JsCast;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
+    options.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
         return;
     };

@@ -7,6 +7,8 @@ pub mod chart;
 pub mod embed;
 pub mod grid;
 pub mod help;
+pub mod lab;
+pub mod lab_chart;
 pub mod lamport;
 pub mod lesson;
 pub mod link;

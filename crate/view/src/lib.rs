@@ -6,6 +6,7 @@
 
 pub mod codec;
 pub mod host;
+pub mod lab;
 pub mod lesson;
 pub mod link;
 mod share;

@@ -59,6 +59,31 @@ pub fn run_node_worker() {
     let _ = global.post_message(&Uint8Array::from(&encode(&FromNode::Ready)[..]));
 }
 
+/// Whether this worker was spawned by the lab page as one of its pool.
+pub fn is_lab_worker() -> bool {
+    js_sys::global()
+        .dyn_into::<DedicatedWorkerGlobalScope>()
+        .is_ok_and(|g| g.name() == crate::lab::LAB_WORKER_NAME)
+}
+
+/// Runs this worker as a lab worker: each message is a job, answered when it is done.
+pub fn run_lab_worker() {
+    let global: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply_to = global.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let bytes = Uint8Array::new(&event.data()).to_vec();
+        let reply = crate::lab::handle(&bytes);
+        let _ = reply_to.post_message(&Uint8Array::from(&reply[..]));
+    });
+    global.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let ready = quorate_view::lab::LabAnswer {
+        id: 0,
+        outcome: quorate_view::lab::LabOutcome::Ready,
+    };
+    let _ = global.post_message(&Uint8Array::from(&encode(&ready)[..]));
+}
+
 /// Internal messages of the orchestrator.
 pub enum Msg {
     /// Bytes from node `n`'s worker of this incarnation.

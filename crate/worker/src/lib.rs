@@ -5,6 +5,7 @@
 //! calls and terminates one node worker per node. [`session`] holds the logic (pure, tested natively),
 //! [`node`] what a node worker runs; `glue` wires both to real workers in the browser.
 
+pub mod lab;
 pub mod node;
 pub mod present;
 pub mod session;
