@@ -37,3 +37,6 @@ test('the Consul view has none', () =>
 
 test('the etcd view has none', () =>
   audit('etcd', '#v=1&engine=etcd&seed=2', () => ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 })));
+
+test('the lab page has none', () =>
+  audit('lab', 'lab.html', () => ctx.page.getByTestId('markov-summary').filter({ hasText: 'round' }).waitFor({ timeout: 30_000 })));

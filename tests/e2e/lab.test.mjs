@@ -85,7 +85,10 @@ test('the Markov sliders change the chart', async () => {
   assert.match(await chart(), /Serf/);
   await ctx.shot('lab-markov.png');
 
-  // The measured runs join the chart for the same N, f and loss.
+  // The measured runs join the chart for the same N, f and loss (the CLI's default setting).
+  await ctx.page.getByTestId('markov-loss').fill('0');
+  await ctx.page.getByTestId('markov-n').fill('30');
+  await ctx.page.getByTestId('markov-summary').filter({ hasText: 'N = 30, fanout 3, loss 0.00' }).waitFor({ timeout: 30_000 });
   await ctx.page.getByTestId('lab-experiment').selectOption('convergence');
   await setSeeds(3);
   await ctx.page.getByTestId('lab-run').click();
@@ -115,6 +118,17 @@ test('a lesson link opens that lesson at that step; a step it lacks is refused',
   await tab2.goto(ctx.url + '#lesson=election&step=two');
   await tab2.locator('p.notice').filter({ hasText: 'step in the URL must be a whole number' }).waitFor({ timeout: 30_000 });
   await tab2.close();
+  // The Consul and etcd lessons play in the page too.
+  for (const [name, steps] of [['consul-lock', 4], ['etcd-lock', 3]]) {
+    const t = await ctx.page.context().newPage();
+    await t.goto(ctx.url + `#lesson=${name}&step=${steps}`);
+    await t.waitForFunction((want) => document.querySelector('[data-testid=lesson-page]')?.textContent.startsWith(want), `Step ${steps} of ${steps}`, {
+      timeout: 60_000,
+    });
+    await t.screenshot({ path: new URL(`./artifacts/lab-lesson-${name}.png`, import.meta.url).pathname });
+    assert.equal(await t.locator('p.notice').count(), 0, `${name} plays without an error`);
+    await t.close();
+  }
 });
 
 test('no errors in the console', () => {
