@@ -631,7 +631,13 @@ fn Playground() -> Html {
     };
 
     let Some(frame) = state.frame.clone() else {
-        return html! { <main class="loading" aria-busy="true">{ "Starting the simulation…" }</main> };
+        // The same boxes as the static shell in index.html, which this replaces: nothing moves.
+        return html! {
+            <main class="playground loading" aria-busy="true">
+                <header class="bar"><h1>{ "Quorate" }</h1></header>
+                <p class="starting">{ "Starting the simulation…" }</p>
+            </main>
+        };
     };
     let selected = state.selected.and_then(|id| frame.node(id)).cloned();
 
@@ -803,13 +809,24 @@ fn Playground() -> Html {
                             })
                         }} />
                 </h2>
-                <pre data-testid="log" tabindex="0">{ for state.log.iter().rev().filter(|l| log_matches(l, &log_filter)).take(60).map(|l| html! { <>{ l }{ "\n" }</> }) }</pre>
+                <pre data-testid="log" tabindex="0">{ log_text(&state.log, &log_filter) }</pre>
             </section>
             if *help_open {
                 <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
             }
         </main>
     }
+}
+
+/// The newest 60 lines that match the filter, newest first, as one text: one text node to update per
+/// frame instead of sixty that each shift down a line.
+fn log_text(log: &VecDeque<String>, filter: &str) -> String {
+    let mut text = String::new();
+    for line in log.iter().rev().filter(|l| log_matches(l, filter)).take(60) {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 fn timeline(frame: &Frame, on_seek: Callback<InputEvent>, on_branch: Callback<usize>) -> Html {

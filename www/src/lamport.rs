@@ -83,9 +83,15 @@ pub fn Lamport(props: &LamportProps) -> Html {
     };
     let now = frame.time_us;
     let start = now.saturating_sub(window);
-    let x = |us: u64| {
-        LEFT + (WIDTH - LEFT - 8.0) * (us.saturating_sub(start) as f64 / window.max(1) as f64)
-    };
+    // Arrows are drawn in milliseconds of simulated time inside a group that one transform slides and
+    // scales to the window: an arrow that has arrived keeps the same attributes from frame to frame, and
+    // the arrows are keyed, so a frame touches only the new and the flying ones in the DOM.
+    let ms = |us: u64| format!("{:.3}", us as f64 / 1e3);
+    let scale = (WIDTH - LEFT - 8.0) / (window.max(1) as f64 / 1e3);
+    let slide = format!(
+        "translate({:.3} 0) scale({scale:.6} 1)",
+        LEFT - scale * start as f64 / 1e3
+    );
     let height = 14.0 + LANE * ids.len().max(1) as f64;
     let kinds: BTreeMap<String, u32> = arrows.keys().map(|k| (k.3.clone(), hue(&k.3))).collect();
     html! {
@@ -104,15 +110,16 @@ pub fn Lamport(props: &LamportProps) -> Html {
                         </g>
                     }
                 }) }
+                <g class="arrows" transform={slide}>
                 { for arrows.iter().filter_map(|((from, to, sent, kind), arrive)| {
                     let (y1, y2) = (lane(*from)?, lane(*to)?);
                     let end = arrive.map_or(now, |a| a.min(now));
-                    let (x1, x2) = (x(*sent), x(end));
                     let arrived = arrive.is_some_and(|a| a <= now);
                     Some(html! {
-                        <line class={classes!("arrow", (!arrived).then_some("flying"))}
-                            x1={x1.to_string()} y1={y1.to_string()}
-                            x2={x2.to_string()} y2={(y1 + (y2 - y1) * if arrived { 1.0 } else {
+                        <line key={format!("{from}-{to}-{sent}-{kind}")}
+                            class={classes!("arrow", (!arrived).then_some("flying"))}
+                            x1={ms(*sent)} y1={y1.to_string()}
+                            x2={ms(end)} y2={(y1 + (y2 - y1) * if arrived { 1.0 } else {
                                 arrive.map_or(0.5, |a| (now.saturating_sub(*sent)) as f64 / (a.saturating_sub(*sent)).max(1) as f64)
                             }).to_string()}
                             style={format!("stroke: hsl({} 70% 60%)", hue(kind))}>
@@ -120,6 +127,7 @@ pub fn Lamport(props: &LamportProps) -> Html {
                         </line>
                     })
                 }) }
+                </g>
                 <line class="now" x1={(WIDTH - 8.0).to_string()} x2={(WIDTH - 8.0).to_string()} y1="0" y2={height.to_string()} />
             </svg>
             <p class="legend">

@@ -1,0 +1,53 @@
+// The page does not jump while it starts: the static shell, the app's waiting view and the first frames
+// keep their boxes, so the layout shifts the browser reports (the score behind Lighthouse's CLS) stay
+// near zero on a phone-sized and a desktop-sized window, for the playground and the embedded player.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { usePage, artifacts } from './harness.mjs';
+
+const ctx = usePage();
+// Lighthouse calls a page "good" below 0.1; the pages should sit far under it.
+const MOST = 0.05;
+
+/** Loads `path` in a fresh page at `width` × `height` and sums the layout shifts of its first `ms`. */
+async function shifts(path, width, height, ms) {
+  const page = await ctx.page.context().newPage();
+  try {
+    await page.setViewportSize({ width, height });
+    await page.addInitScript(() => {
+      window.__shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if (e.hadRecentInput) continue;
+          const what = e.sources.map((s) => s.node?.nodeName + '.' + (s.node?.className?.baseVal ?? s.node?.className ?? ''));
+          window.__shifts.push({ at: Math.round(e.startTime), value: e.value, what });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.goto(ctx.url + path);
+    await page.getByTestId('time').first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(ms);
+    const name = `layout-${path.startsWith('embed') ? 'embed' : 'playground'}-${width}.png`;
+    await page.screenshot({ path: join(artifacts, name) });
+    return await page.evaluate(() => window.__shifts);
+  } finally {
+    await page.close();
+  }
+}
+
+for (const [width, height] of [
+  [412, 823],
+  [1350, 940],
+]) {
+  for (const path of ['#v=1&engine=raft&seed=18301114668627231234&nodes=5', 'embed.html#lesson=election']) {
+    test(`${path.startsWith('embed') ? 'the player' : 'the playground'} at ${width}×${height} starts without layout shifts`, async () => {
+      const list = await shifts(path, width, height, 4_000);
+      const total = list.reduce((sum, s) => sum + s.value, 0);
+      assert.ok(
+        total < MOST,
+        `layout shifts add up to ${total.toFixed(3)}:\n${list.map((s) => `  ${s.at} ms ${s.value.toFixed(4)} ${s.what.join(' ')}`).join('\n')}`,
+      );
+    });
+  }
+}
