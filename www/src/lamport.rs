@@ -83,16 +83,17 @@ pub fn Lamport(props: &LamportProps) -> Html {
     };
     let now = frame.time_us;
     let start = now.saturating_sub(window);
-    // Arrows are drawn in milliseconds of simulated time inside a group that one transform slides and
-    // scales to the window: an arrow that has arrived keeps the same attributes from frame to frame, and
-    // the arrows are keyed, so a frame touches only the new and the flying ones in the DOM.
+    // Arrows are drawn in milliseconds of simulated time inside an inner svg whose viewBox is the window
+    // (it slides and scales them, and clips what is older): an arrow that has arrived keeps the same
+    // attributes from frame to frame, and the arrows are keyed, so a frame touches only the new and the
+    // flying ones in the DOM.
     let ms = |us: u64| format!("{:.3}", us as f64 / 1e3);
-    let scale = (WIDTH - LEFT - 8.0) / (window.max(1) as f64 / 1e3);
-    let slide = format!(
-        "translate({:.3} 0) scale({scale:.6} 1)",
-        LEFT - scale * start as f64 / 1e3
-    );
     let height = 14.0 + LANE * ids.len().max(1) as f64;
+    let view = format!(
+        "{:.3} 0 {:.3} {height}",
+        start as f64 / 1e3,
+        window.max(1) as f64 / 1e3
+    );
     let kinds: BTreeMap<String, u32> = arrows.keys().map(|k| (k.3.clone(), hue(&k.3))).collect();
     html! {
         <figure class="lamport" data-testid="lamport"
@@ -110,7 +111,8 @@ pub fn Lamport(props: &LamportProps) -> Html {
                         </g>
                     }
                 }) }
-                <g class="arrows" transform={slide}>
+                <svg class="arrows" x={LEFT.to_string()} y="0" width={(WIDTH - LEFT - 8.0).to_string()}
+                    height={height.to_string()} viewBox={view} preserveAspectRatio="none">
                 { for arrows.iter().filter_map(|((from, to, sent, kind), arrive)| {
                     let (y1, y2) = (lane(*from)?, lane(*to)?);
                     let end = arrive.map_or(now, |a| a.min(now));
@@ -127,7 +129,7 @@ pub fn Lamport(props: &LamportProps) -> Html {
                         </line>
                     })
                 }) }
-                </g>
+                </svg>
                 <line class="now" x1={(WIDTH - 8.0).to_string()} x2={(WIDTH - 8.0).to_string()} y1="0" y2={height.to_string()} />
             </svg>
             <p class="legend">
