@@ -41,9 +41,10 @@ for (const [width, height] of [
   [1350, 940],
 ]) {
   for (const path of ['#v=1&engine=raft&seed=18301114668627231234&nodes=5', 'embed.html#lesson=election']) {
-    test(`${path.startsWith('embed') ? 'the player' : 'the playground'} at ${width}×${height} starts without layout shifts`, async () => {
+    test(`${path.startsWith('embed') ? 'the player' : 'the playground'} at ${width}×${height} starts without layout shifts`, async (t) => {
       const list = await shifts(path, width, height, 4_000);
       const total = list.reduce((sum, s) => sum + s.value, 0);
+      t.diagnostic(`layout shifts: ${total.toFixed(4)}`);
       assert.ok(
         total < MOST,
         `layout shifts add up to ${total.toFixed(3)}:\n${list.map((s) => `  ${s.at} ms ${s.value.toFixed(4)} ${s.what.join(' ')}`).join('\n')}`,
