@@ -182,6 +182,7 @@ fn Playground() -> Html {
                     replay: Vec::new(),
                     until: None,
                     hosting: Hosting::Auto,
+                    params: Vec::new(),
                 })
             });
             dispatcher.dispatch(Action::Hosting(wanted.hosting));
@@ -196,6 +197,7 @@ fn Playground() -> Html {
                 replay: wanted.replay,
                 until: wanted.until,
                 hosting: wanted.hosting,
+                params: wanted.params,
             });
         });
     }
@@ -431,16 +433,21 @@ fn Playground() -> Html {
                     replay: Vec::new(),
                     until: None,
                     hosting,
+                    params: Vec::new(),
                 });
             }
         })
     };
     let on_new_seed = {
         let start = start.clone();
-        let current = state.frame.as_ref().map(|f| (f.engine, f.size()));
+        let current = state
+            .frame
+            .as_ref()
+            .map(|f| (f.engine, f.size(), f.params.clone()));
         let hosting = state.hosting;
         Callback::from(move |_: MouseEvent| {
-            let (engine, nodes) = current.unwrap_or((EngineKind::Raft, 5));
+            let (engine, nodes, params) =
+                current.clone().unwrap_or((EngineKind::Raft, 5, Vec::new()));
             start.emit(RunSetup {
                 engine,
                 seed: url::fresh_seed(),
@@ -448,17 +455,21 @@ fn Playground() -> Html {
                 replay: Vec::new(),
                 until: None,
                 hosting,
+                params,
             });
         })
     };
 
     let on_size = {
         let start = start.clone();
-        let current = state.frame.as_ref().map(|f| (f.engine, f.seed));
+        let current = state
+            .frame
+            .as_ref()
+            .map(|f| (f.engine, f.seed, f.params.clone()));
         let hosting = state.hosting;
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            let Some((engine, seed)) = current else {
+            let Some((engine, seed, params)) = current.clone() else {
                 return;
             };
             if let Ok(nodes) = input.value().parse::<u32>() {
@@ -469,6 +480,26 @@ fn Playground() -> Html {
                     replay: Vec::new(),
                     until: None,
                     hosting,
+                    params,
+                });
+            }
+        })
+    };
+    // New protocol parameters: the same run (engine, seed, size) restarted with them.
+    let on_params = {
+        let start = start.clone();
+        let current = state.frame.as_ref().map(|f| (f.engine, f.seed, f.size()));
+        let hosting = state.hosting;
+        Callback::from(move |params: Vec<(String, String)>| {
+            if let Some((engine, seed, nodes)) = current {
+                start.emit(RunSetup {
+                    engine,
+                    seed,
+                    nodes,
+                    replay: Vec::new(),
+                    until: None,
+                    hosting,
+                    params,
                 });
             }
         })
@@ -534,6 +565,7 @@ fn Playground() -> Html {
                 f.seed,
                 f.size(),
                 hosting,
+                &f.params,
                 &f.shared_log,
                 f.events,
                 f.time_us,
@@ -725,6 +757,10 @@ fn Playground() -> Html {
             if let Some(notice) = &state.notice {
                 <p class="notice" role="status">{ notice }</p>
             }
+            <div class="tools">
+                <crate::faults::FaultPanel frame={frame.clone()} send={bridge.clone()} />
+                <crate::faults::ParamPanel frame={frame.clone()} on_apply={on_params} />
+            </div>
             if let Some(reached) = &frame.reached {
                 <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
             }

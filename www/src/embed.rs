@@ -146,6 +146,7 @@ fn read_message(data: &JsValue) -> Result<Option<HostMessage>, String> {
                     replay: Vec::new(),
                     until: None,
                     hosting: Hosting::Inline,
+                    params: Vec::new(),
                 })
             }
         }
@@ -227,6 +228,7 @@ fn default_setup() -> RunSetup {
         replay: Vec::new(),
         until: None,
         hosting: Hosting::Inline,
+        params: Vec::new(),
     }
 }
 
@@ -344,6 +346,7 @@ pub fn Embed() -> Html {
                         } else {
                             Hosting::Inline
                         },
+                        params: wanted.params,
                     }),
                     Err(e) => {
                         dispatcher.dispatch(Action::Notice(format!(

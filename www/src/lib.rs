@@ -5,6 +5,7 @@
 pub mod app;
 pub mod chart;
 pub mod embed;
+pub mod faults;
 pub mod grid;
 pub mod help;
 pub mod lab;

@@ -74,9 +74,72 @@ pub fn Ring(props: &RingProps) -> Html {
     } else {
         Vec::new()
     };
+    // Network faults on their links: a cut dashed red with an arrow towards the side that hears
+    // nothing (both arrows when cut both ways); a link with loss or its own latency labelled.
+    let net = &frame.network;
+    let edge = |a: (f64, f64), b: (f64, f64)| {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        (
+            (a.0 + ux * (NODE_R + 4.0), a.1 + uy * (NODE_R + 4.0)),
+            (b.0 - ux * (NODE_R + 6.0), b.1 - uy * (NODE_R + 6.0)),
+        )
+    };
+    let cuts = net.cut.iter().filter_map(|&(a, b)| {
+        let both = net.cut.contains(&(b, a));
+        if both && a > b {
+            return None;
+        }
+        let (s, e) = edge(position(a)?, position(b)?);
+        let title = if both {
+            format!("n{a} ↔ n{b}: cut both ways")
+        } else {
+            format!("n{a} → n{b}: cut one way (n{b} → n{a} still delivers)")
+        };
+        Some(html! {
+            <line class={classes!("cut", both.then_some("both"))} data-cut={format!("n{a}-n{b}")}
+                x1={format!("{:.1}", s.0)} y1={format!("{:.1}", s.1)} x2={format!("{:.1}", e.0)} y2={format!("{:.1}", e.1)}
+                marker-end="url(#cut-arrow)" marker-start={both.then_some("url(#cut-arrow-back)")}>
+                <title>{ title }</title>
+            </line>
+        })
+    });
+    let tuned = net.links.iter().filter_map(|&(a, b, l)| {
+        let (pa, pb) = (position(a)?, position(b)?);
+        let (s, e) = edge(pa, pb);
+        // The label sits a third of the way from the sender, so a→b and b→a do not overlap.
+        let (lx, ly) = (s.0 + (e.0 - s.0) / 3.0, s.1 + (e.1 - s.1) / 3.0);
+        let text = if l.loss_pct > 0.0 {
+            format!("{:.0}% loss", l.loss_pct)
+        } else {
+            format!("{:.0}–{:.0} ms", l.min_ms, l.max_ms)
+        };
+        Some(html! {
+            <g class={classes!("tuned", (l.loss_pct >= 100.0).then_some("dead"))} data-link={format!("n{a}-n{b}")}>
+                <line x1={format!("{:.1}", s.0)} y1={format!("{:.1}", s.1)} x2={format!("{:.1}", e.0)} y2={format!("{:.1}", e.1)} marker-end="url(#link-arrow)" />
+                <text x={format!("{lx:.1}")} y={format!("{ly:.1}")}>{ text }</text>
+                <title>{ format!("n{a} → n{b}: loss {:.0}%, latency {:.0}–{:.0} ms", l.loss_pct, l.min_ms, l.max_ms) }</title>
+            </g>
+        })
+    });
+    let slow: std::collections::BTreeMap<u32, f64> = net.slow.iter().copied().collect();
     html! {
         <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="Cluster: nodes on a ring with messages in flight">
+            <defs>
+                <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                    <path class="cut-head" d="M0,0 L10,5 L0,10 z" />
+                </marker>
+                <marker id="cut-arrow-back" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                    <path class="cut-head" d="M0,0 L10,5 L0,10 z" />
+                </marker>
+                <marker id="link-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+                    <path class="tuned-head" d="M0,0 L10,5 L0,10 z" />
+                </marker>
+            </defs>
             { for links }
+            { for tuned }
+            { for cuts }
             { for frame.nodes.iter().enumerate().map(|(i, n)| {
                 let (x, y) = place(i, count);
                 let id = n.id;
@@ -85,9 +148,12 @@ pub fn Ring(props: &RingProps) -> Html {
                 let down = n.status == quorate_view::NodeStatus::Down;
                 // Inside the circle the role (or "down"); below it the summary line, when there is a role.
                 let sub = if down { "down".to_string() } else { n.role.clone().unwrap_or_else(|| n.summary.clone()) };
-                let below = if down || n.role.is_some() { n.summary.clone() } else { String::new() };
+                let mut below = if down || n.role.is_some() { n.summary.clone() } else { String::new() };
+                if let Some(delay) = slow.get(&id) {
+                    below = format!("{below} · slow +{delay:.0} ms");
+                }
                 html! {
-                    <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"))} data-node={id.to_string()} {onclick}>
+                    <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"), slow.contains_key(&id).then_some("slow"))} data-node={id.to_string()} {onclick}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
                         if let Some(t) = &n.timer {
                             // The countdown: an arc that shrinks clockwise from the top as the timer runs out.

@@ -35,6 +35,7 @@ pub fn link(args: LinkArgs) -> Result<ExitCode, String> {
         replay: wanted.replay,
         until: Some(until),
         hosting: Hosting::Inline,
+        params: wanted.params,
     });
     let frame = out
         .into_iter()

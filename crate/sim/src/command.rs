@@ -31,6 +31,12 @@ pub enum WorldCommand<C> {
     },
     /// Remove every partition.
     Heal,
+    /// Let messages from `from` to `to` through again, leaving every other cut as it is (a cut of a
+    /// group that covers this link is split around it).
+    Mend {
+        from: NodeId,
+        to: NodeId,
+    },
     /// Keep messages on the link `from -> to` in flight until released.
     Hold {
         from: NodeId,
@@ -97,6 +103,7 @@ impl<C: fmt::Display> fmt::Display for WorldCommand<C> {
                 list(f, to)
             }
             WorldCommand::Heal => f.write_str("heal"),
+            WorldCommand::Mend { from, to } => write!(f, "mend {from} -> {to}"),
             WorldCommand::Hold { from, to } => write!(f, "hold {from} -> {to}"),
             WorldCommand::Release { from, to } => write!(f, "release {from} -> {to}"),
             WorldCommand::SetLink { from, to, params } => {
@@ -126,6 +133,7 @@ impl<C> WorldCommand<C> {
             W::Partition(g) => W::Partition(g),
             W::Cut { from, to } => W::Cut { from, to },
             W::Heal => W::Heal,
+            W::Mend { from, to } => W::Mend { from, to },
             W::Hold { from, to } => W::Hold { from, to },
             W::Release { from, to } => W::Release { from, to },
             W::SetLink { from, to, params } => W::SetLink { from, to, params },
@@ -152,6 +160,8 @@ pub enum SimError {
     NodeExists(NodeId),
     #[error("link {0} -> {1} is not held")]
     NotHeld(NodeId, NodeId),
+    #[error("link {0} -> {1} is not cut")]
+    NotCut(NodeId, NodeId),
     #[error("link {0} -> {1} is already held")]
     AlreadyHeld(NodeId, NodeId),
     #[error("a probability must be within [0, 1], got {0}")]

@@ -216,6 +216,42 @@ impl Network {
         self.rules.retain(|r| !matches!(r, Rule::Cut { .. }));
     }
 
+    /// Whether a partition or cut drops messages from `from` to `to`.
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.rules.iter().any(
+            |r| matches!(r, Rule::Cut { from: f, to: t } if f.contains(&from) && t.contains(&to)),
+        )
+    }
+
+    /// Lets messages from `from` to `to` through again: every cut covering that link is replaced by
+    /// cuts of the rest of its pairs, (F \ {from}) × T and {from} × (T \ {to}), so no other link changes.
+    pub fn mend(&mut self, from: NodeId, to: NodeId) {
+        let rules = std::mem::take(&mut self.rules);
+        for rule in rules {
+            match rule {
+                Rule::Cut { from: f, to: t } if f.contains(&from) && t.contains(&to) => {
+                    let mut others = f.clone();
+                    others.remove(&from);
+                    if !others.is_empty() {
+                        self.rules.push(Rule::Cut {
+                            from: others,
+                            to: t.clone(),
+                        });
+                    }
+                    let mut rest = t;
+                    rest.remove(&to);
+                    if !rest.is_empty() {
+                        self.rules.push(Rule::Cut {
+                            from: BTreeSet::from([from]),
+                            to: rest,
+                        });
+                    }
+                }
+                other => self.rules.push(other),
+            }
+        }
+    }
+
     pub fn is_held(&self, from: NodeId, to: NodeId) -> bool {
         self.rules
             .iter()
@@ -250,6 +286,20 @@ mod tests {
             net.route(NodeId(2), NodeId(1), &mut rng),
             Verdict::Deliver(..)
         ));
+    }
+
+    #[test]
+    fn mending_a_link_of_a_partition_leaves_every_other_link_cut() {
+        let mut net = Network::default();
+        net.partition(&[ids(&[1, 2]), ids(&[3, 4, 5])]);
+        net.mend(NodeId(1), NodeId(4));
+        for a in 1..=5 {
+            for b in 1..=5 {
+                let across = (a <= 2) != (b <= 2);
+                let want = across && (a, b) != (1, 4);
+                assert_eq!(net.is_cut(NodeId(a), NodeId(b)), want, "n{a} -> n{b}");
+            }
+        }
     }
 
     #[test]

@@ -233,6 +233,10 @@ impl<E: Engine> World<E> {
     pub fn generation(&self, id: NodeId) -> Option<u32> {
         self.nodes.get(&id).map(|s| s.generation)
     }
+    /// The processing delay a `slow` command gave the node (zero when it is not slow).
+    pub fn slowness(&self, id: NodeId) -> Duration {
+        self.nodes.get(&id).map_or(Duration::ZERO, |s| s.slow)
+    }
     pub fn network(&self) -> &Network {
         &self.network
     }
@@ -456,6 +460,15 @@ impl<E: Engine> World<E> {
                 .chain(to)
                 .try_for_each(|&n| existing(n).map(|_| ())),
             WorldCommand::Heal => Ok(()),
+            WorldCommand::Mend { from, to } => {
+                existing(*from)?;
+                existing(*to)?;
+                if self.network.is_cut(*from, *to) {
+                    Ok(())
+                } else {
+                    Err(SimError::NotCut(*from, *to))
+                }
+            }
             WorldCommand::Hold { from, to } => {
                 existing(*from)?;
                 existing(*to)?;
@@ -521,6 +534,7 @@ impl<E: Engine> World<E> {
             WorldCommand::Partition(groups) => self.network.partition(&groups),
             WorldCommand::Cut { from, to } => self.network.rules.push(Rule::Cut { from, to }),
             WorldCommand::Heal => self.network.heal(),
+            WorldCommand::Mend { from, to } => self.network.mend(from, to),
             WorldCommand::Hold { from, to } => self.network.rules.push(Rule::Hold { from, to }),
             WorldCommand::Release { from, to } => {
                 self.network.rules.retain(

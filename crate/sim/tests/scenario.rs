@@ -38,6 +38,20 @@ fn a_failed_expectation_is_reported_with_its_line() {
 }
 
 #[test]
+fn mend_reads_back_as_it_is_written() {
+    let text = "engine demo\nnodes 3\nrun 2s\nat 0s cut n1 -> n2 n3\nat 1s mend n1 -> n2\n";
+    let scenario = Scenario::parse(text).unwrap();
+    let (summary, _) = scenario.run::<Heartbeat>(1, |_, _| ()).unwrap();
+    assert!(summary.failures.is_empty(), "{:?}", summary.failures);
+    let line = quorate_sim::WorldCommand::<String>::Mend {
+        from: quorate_core::NodeId(1),
+        to: quorate_core::NodeId(2),
+    }
+    .to_string();
+    assert_eq!(line, "mend n1 -> n2");
+}
+
+#[test]
 fn errors_name_line_and_column() {
     let cases: &[(&str, (usize, usize), &str)] = &[
         (
@@ -99,6 +113,11 @@ fn errors_name_line_and_column() {
             "engine demo\nnodes 3\nrun 1s\nat 1s cut n1 n2",
             (4, 7),
             "usage: cut",
+        ),
+        (
+            "engine demo\nnodes 3\nrun 1s\nat 1s mend n1 n2 -> n3",
+            (4, 7),
+            "usage: mend",
         ),
         (
             "engine demo\nnodes 3\nrun 1s\nat 1s add n2",

@@ -132,6 +132,35 @@ fn a_one_way_partition_is_one_way() {
     assert!(d.iter().any(|(f, t, _)| *f == n(1) && *t == n(3)));
 }
 
+#[test]
+fn mending_a_cut_link_lets_it_through_and_leaves_the_others_cut() {
+    let mut w = world(2, 3, LinkParams::default());
+    w.apply(WorldCommand::Partition(vec![
+        id_set(&[n(1)]),
+        id_set(&[n(2), n(3)]),
+    ]))
+    .unwrap();
+    w.apply(WorldCommand::Mend {
+        from: n(1),
+        to: n(2),
+    })
+    .unwrap();
+    w.run_until(SimTime::from_millis(50));
+    w.take_records();
+    w.run_until(SimTime::from_secs_for_test(2));
+    let d = deliveries(&w);
+    assert!(
+        d.iter().any(|(f, t, _)| *f == n(1) && *t == n(2)),
+        "n1 -> n2 is still cut"
+    );
+    for (f, t) in [(n(2), n(1)), (n(1), n(3)), (n(3), n(1))] {
+        assert!(
+            !d.iter().any(|(a, b, _)| (*a, *b) == (f, t)),
+            "{f} -> {t} got through"
+        );
+    }
+}
+
 trait Secs {
     fn from_secs_for_test(s: u64) -> SimTime;
 }
@@ -344,6 +373,12 @@ fn rejected_commands_change_nothing() {
     assert!(w.apply(WorldCommand::Kill(n(9))).is_err());
     assert!(w.apply(WorldCommand::Restart(n(1))).is_err());
     assert!(w.apply(WorldCommand::Resume(n(1))).is_err());
+    assert!(w
+        .apply(WorldCommand::Mend {
+            from: n(1),
+            to: n(2)
+        })
+        .is_err());
     let bad = LinkParams {
         loss: 1.5,
         ..Default::default()

@@ -9,6 +9,7 @@ pub mod host;
 pub mod lab;
 pub mod lesson;
 pub mod link;
+pub mod params;
 mod share;
 pub mod spread;
 pub mod system;
@@ -41,6 +42,30 @@ pub enum UiCommand {
     Partition(Vec<Vec<u32>>),
     /// Remove every partition.
     Heal,
+    /// One-way cut of a single link: messages from `from` to `to` are dropped, the other way delivers.
+    /// (Both ways is `Partition` of the two nodes.)
+    Cut {
+        from: u32,
+        to: u32,
+    },
+    /// Let messages from `from` to `to` through again; every other cut stays.
+    Mend {
+        from: u32,
+        to: u32,
+    },
+    /// Loss and latency of the links from `from` to `to` (`None`: every node on that side). Both
+    /// `None` sets every link and drops the per-link settings.
+    SetLink {
+        from: Option<u32>,
+        to: Option<u32>,
+        link: LinkSetting,
+    },
+    /// A slow node: each message or request it receives waits for the earlier ones plus `delay_ms`
+    /// (a backlogged receive queue; its timers fire on time). Zero makes it normal again.
+    Slow {
+        node: u32,
+        delay_ms: u32,
+    },
     /// A client command for a node, in the words a scenario file uses after `client <node>`
     /// (e.g. `propose x=1` for Raft); the engine parses it and a bad one comes back as the frame's error.
     Client {
@@ -87,6 +112,17 @@ pub enum UiCommand {
     /// Go to a page of the playing lesson (see `LessonView::page`): the run as it is at that step's end,
     /// the same state however the reader got there.
     LessonStep(usize),
+}
+
+/// One direction of a link as the page sets it: whole percent and milliseconds, so a link carries
+/// it exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkSetting {
+    /// Chance in percent (0–100) that a message is lost.
+    pub loss_pct: u32,
+    /// One-way latency, drawn uniformly from `[min_ms, max_ms]`.
+    pub min_ms: u32,
+    pub max_ms: u32,
 }
 
 /// Where a run's engines execute (DESIGN.md, "Hosting in the browser").
@@ -163,6 +199,10 @@ pub struct RunSetup {
     pub until: Option<(u64, u64)>,
     #[serde(default)]
     pub hosting: Hosting,
+    /// Protocol parameters as `param` lines of a scenario would give them (`params::check`ed; the
+    /// engine's defaults for the rest).
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
 }
 
 /// The protocol a run simulates.
@@ -282,6 +322,33 @@ pub struct Frame {
     /// How far the last failure or rumor has spread, beside the theory (engines that follow one).
     #[serde(default)]
     pub spread: Option<spread::SpreadView>,
+    /// Faults on the network (cuts, link settings, slow nodes) of a ring-sized cluster.
+    #[serde(default)]
+    pub network: NetworkView,
+    /// The run's protocol parameters (the engine's defaults for the rest).
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+}
+
+/// What the network does differently from its defaults, for drawing on the ring.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkView {
+    /// Directed links whose messages are dropped (partitions and cuts): (from, to).
+    pub cut: Vec<(u32, u32)>,
+    /// Every link's setting unless overridden.
+    pub default_link: Option<LinkView>,
+    /// Links set apart from the default: (from, to, setting).
+    pub links: Vec<(u32, u32, LinkView)>,
+    /// Slow nodes and their delay per received message (ms).
+    pub slow: Vec<(u32, f64)>,
+}
+
+/// A link's loss and latency as the network has them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub loss_pct: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

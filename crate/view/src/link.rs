@@ -2,11 +2,16 @@
 //! `&host=inline`, and for a shared moment also `&log=<commands>&at=<events>.<µs>`. A link reproduces
 //! the run, to the same moment. `v` is the format's version (absent means 1); a link from a later
 //! version is refused by name rather than misread.
+//!
+//! Version 2 adds protocol parameters (`&params=pre_vote:off,heartbeat_interval:75ms`, see
+//! `params.rs`) and the link commands of the log (one-way cuts, mends, link settings, slow nodes). A
+//! link is written in the lowest version that carries it, so a run without them still opens in a page
+//! that reads only version 1; this page reads both.
 
-use crate::{decode_log, EngineKind, Hosting, RunSetup, SharedCommand};
+use crate::{decode_log, params, EngineKind, Hosting, RunSetup, SharedCommand};
 
-/// The version of the fragment format this page writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest version of the fragment format, which this page reads (with every older one).
+pub const VERSION: u32 = 2;
 
 /// Largest cluster the page offers.
 pub const MAX_NODES: u32 = 1_000;
@@ -21,6 +26,8 @@ pub struct Wanted {
     /// Events and simulated µs of the shared moment.
     pub until: Option<(u64, u64)>,
     pub hosting: Hosting,
+    /// Protocol parameters, checked (see `params::check`).
+    pub params: Vec<(String, String)>,
 }
 
 /// Reads `engine`, `seed` and `nodes`; unknown keys are ignored, bad values are reported by name.
@@ -31,6 +38,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
     let mut replay = Vec::new();
     let mut until = None;
     let mut hosting = Hosting::Auto;
+    let mut params_text = None;
     for pair in fragment
         .trim_start_matches('#')
         .split('&')
@@ -39,13 +47,14 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "v" => {
-                if value != VERSION.to_string() {
+                if !value.parse().is_ok_and(|v: u32| (1..=VERSION).contains(&v)) {
                     return Err(format!(
-                        "the link is in format version `{}`; this page reads version {VERSION}",
+                        "the link is in format version `{}`; this page reads versions 1 to {VERSION}",
                         shorten(value)
                     ));
                 }
             }
+            "params" => params_text = Some(value),
             "host" => {
                 hosting = Hosting::parse(value).ok_or_else(|| {
                     format!(
@@ -57,7 +66,7 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
             "engine" => {
                 engine = EngineKind::parse(value).ok_or_else(|| {
                     format!(
-                        "engine in the URL must be raft, gossip or demo, got `{}`",
+                        "engine in the URL must be raft, gossip, demo, consul or etcd, got `{}`",
                         shorten(value)
                     )
                 })?
@@ -101,6 +110,10 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
             _ => {}
         }
     }
+    let params = match params_text {
+        Some(text) => params::decode(engine, text)?,
+        None => Vec::new(),
+    };
     Ok(Wanted {
         engine,
         seed,
@@ -108,11 +121,12 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
         replay,
         until,
         hosting,
+        params,
     })
 }
 
 /// Quotes at most 40 characters of a bad value back to the user.
-fn shorten(value: &str) -> String {
+pub(crate) fn shorten(value: &str) -> String {
     let mut s: String = value.chars().take(40).collect();
     if value.chars().count() > 40 {
         s.push('…');
@@ -122,12 +136,35 @@ fn shorten(value: &str) -> String {
 
 pub fn fragment(setup: &RunSetup) -> String {
     format!(
-        "#v={VERSION}&engine={}&seed={}&nodes={}{}",
+        "#v={}&engine={}&seed={}&nodes={}{}{}",
+        version(&setup.params, &[]),
         setup.engine.name(),
         setup.seed,
         setup.nodes,
-        host_part(setup.hosting)
+        host_part(setup.hosting),
+        params_part(&setup.params)
     )
+}
+
+/// The lowest version that carries these parameters and commands.
+fn version(params: &[(String, String)], log: &[SharedCommand]) -> u32 {
+    if params.is_empty()
+        && log
+            .iter()
+            .all(|c| crate::share::since_version(&c.command) == 1)
+    {
+        1
+    } else {
+        VERSION
+    }
+}
+
+fn params_part(params: &[(String, String)]) -> String {
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!("&params={}", params::encode(params))
+    }
 }
 
 fn host_part(hosting: Hosting) -> String {
@@ -138,19 +175,24 @@ fn host_part(hosting: Hosting) -> String {
 }
 
 /// The link to a moment of a run: its setup, the commands applied so far and where it stands.
+#[allow(clippy::too_many_arguments)]
 pub fn moment(
     engine: EngineKind,
     seed: u64,
     nodes: u32,
     hosting: Hosting,
+    params: &[(String, String)],
     shared_log: &str,
     events: u64,
     time_us: u64,
 ) -> String {
+    let log = decode_log(shared_log).unwrap_or_default();
     let mut text = format!(
-        "#v={VERSION}&engine={}&seed={seed}&nodes={nodes}{}",
+        "#v={}&engine={}&seed={seed}&nodes={nodes}{}{}",
+        version(params, &log),
         engine.name(),
-        host_part(hosting)
+        host_part(hosting),
+        params_part(params)
     );
     if !shared_log.is_empty() {
         text += &format!("&log={shared_log}");
@@ -173,6 +215,7 @@ mod tests {
                 replay: Vec::new(),
                 until: None,
                 hosting: Hosting::Auto,
+                params: Vec::new(),
             })
         );
         assert_eq!(
@@ -184,6 +227,7 @@ mod tests {
                 replay: Vec::new(),
                 until: None,
                 hosting: Hosting::Auto,
+                params: Vec::new(),
             })
         );
         let shared = parse_fragment(&moment(
@@ -191,6 +235,7 @@ mod tests {
             3,
             5,
             Hosting::Inline,
+            &[],
             "10.2000.k1;12.2500.h",
             40,
             9000,
@@ -200,7 +245,10 @@ mod tests {
             (shared.replay.len(), shared.until, shared.hosting),
             (2, Some((40, 9000)), Hosting::Inline)
         );
-        assert!(parse_fragment("#v=2&seed=1")
+        assert!(parse_fragment("#v=3&seed=1")
+            .unwrap_err()
+            .contains("version"));
+        assert!(parse_fragment("#v=x&seed=1")
             .unwrap_err()
             .contains("version"));
         assert!(parse_fragment("#host=gpu").unwrap_err().contains("host"));
@@ -222,12 +270,96 @@ mod tests {
             replay: Vec::new(),
             until: None,
             hosting: Hosting::PerNode,
+            params: Vec::new(),
         };
         let back = parse_fragment(&fragment(&setup)).unwrap();
         assert_eq!(
             (back.engine, back.seed, back.nodes, back.hosting),
             (EngineKind::Demo, Some(9), 4, Hosting::PerNode)
         );
+    }
+
+    #[test]
+    fn version_2_carries_params_and_link_commands_and_version_1_links_still_open() {
+        let v1 = "#v=1&engine=raft&seed=3&nodes=5&log=10.2000.k1;12.2500.h&at=40.9000";
+        let old = parse_fragment(v1).unwrap();
+        assert_eq!((old.replay.len(), old.params.len()), (2, 0));
+        // Nothing new: still written as version 1.
+        assert!(moment(
+            EngineKind::Raft,
+            3,
+            5,
+            Hosting::Auto,
+            &[],
+            "10.2000.k1",
+            40,
+            9000
+        )
+        .starts_with("#v=1&"));
+        let params = vec![
+            ("heartbeat_interval".to_string(), "75ms".to_string()),
+            ("pre_vote".to_string(), "off".to_string()),
+        ];
+        let link = moment(
+            EngineKind::Raft,
+            3,
+            5,
+            Hosting::Auto,
+            &params,
+            "10.2000.x1-2;20.3000.l0-0,100,5,9;30.4000.s3,200;40.5000.m1-2",
+            60,
+            9000,
+        );
+        assert!(link.starts_with("#v=2&"), "{link}");
+        let back = parse_fragment(&link).unwrap();
+        assert_eq!(back.params, params);
+        assert_eq!(back.replay.len(), 4);
+        assert_eq!(back.until, Some((60, 9000)));
+        // A log with a new command alone also needs version 2.
+        assert!(moment(
+            EngineKind::Raft,
+            3,
+            5,
+            Hosting::Auto,
+            &[],
+            "10.2000.s3,200",
+            40,
+            9000
+        )
+        .starts_with("#v=2&"));
+        let setup = RunSetup {
+            engine: EngineKind::Gossip,
+            seed: 9,
+            nodes: 8,
+            replay: Vec::new(),
+            until: None,
+            hosting: Hosting::Auto,
+            params: vec![("lifeguard".to_string(), "off".to_string())],
+        };
+        assert_eq!(
+            fragment(&setup),
+            "#v=2&engine=gossip&seed=9&nodes=8&params=lifeguard:off"
+        );
+        for (text, want) in [
+            (
+                "#v=2&engine=raft&params=pre_vote:maybe",
+                "pre_vote must be on or off",
+            ),
+            (
+                "#v=2&engine=raft&params=heartbeat_interval:0ms",
+                "heartbeat_interval",
+            ),
+            ("#v=2&engine=gossip&params=probe_timeout:5000ms", "probe"),
+            ("#v=2&engine=raft&params=<script>:1", "no parameter"),
+            ("#v=2&engine=etcd&params=pre_vote:on", "takes no parameters"),
+            ("#v=2&log=1.1.l1-2,101,1,5", "loss"),
+            ("#v=2&log=1.1.l1-2,5,9,1", "latency"),
+            ("#v=2&log=1.1.x1-1", "itself"),
+            ("#v=2&log=1.1.s2,99999999", "slow"),
+        ] {
+            let err = parse_fragment(text).unwrap_err();
+            assert!(err.contains(want), "{text}: {err}");
+        }
     }
 
     #[test]

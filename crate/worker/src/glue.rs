@@ -242,6 +242,7 @@ impl Worker for Orchestrator {
             replay: Vec::new(),
             until: None,
             hosting: quorate_view::Hosting::Inline,
+            params: Vec::new(),
         });
         let watchdog = {
             let scope = scope.clone();

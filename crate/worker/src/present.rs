@@ -18,6 +18,25 @@ pub trait Present: Scripted {
     /// The engine config and default link for a fresh run in the page.
     fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams);
 
+    /// The engine config and default link of a run with these protocol parameters (`param` lines of
+    /// a scenario, already checked against `quorate_view::params`): the page's setup when there are
+    /// none, else the engine's own reading of them.
+    fn configure_page(
+        nodes: &[NodeId],
+        params: &[(String, String)],
+    ) -> Result<(Self::Config, LinkParams), String> {
+        let (config, link) = Self::setup(nodes);
+        if params.is_empty() {
+            return Ok((config, link));
+        }
+        Self::configure(nodes, params)
+            .map(|config| (config, link))
+            .map_err(|e| match params.get(e.word) {
+                Some((key, _)) => format!("{key}: {e}"),
+                None => e.to_string(),
+            })
+    }
+
     /// Role, summary line, countdown and details of an up node.
     fn present(status: &Self::Status, config: &Self::Config, now: SimTime) -> NodeView;
 

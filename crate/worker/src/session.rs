@@ -20,16 +20,16 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use quorate_core::{Duration, NodeId, SimTime};
 use quorate_sim::{
-    node_ids, Answer, CallKey, Drive, Hosting as SimHosting, NodeState, Record, TraceMode, World,
-    WorldCommand, WorldConfig,
+    node_ids, Answer, CallKey, Drive, Hosting as SimHosting, Latency, LinkParams, NodeState,
+    Record, TraceMode, World, WorldCommand, WorldConfig,
 };
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::{FromNode, ToNode};
 use quorate_view::spread::{cell, Focus, SpreadView, RING_MAX};
 use quorate_view::{
-    decode_log, encode_log, shareable, BranchView, EngineKind, Frame, HostingView, MessageView,
-    Milestone, NodeStatus, NodeView, RunSetup, SharedCommand, Timeline, UiCommand, WorkerState,
-    WorkerView, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
+    decode_log, encode_log, shareable, BranchView, EngineKind, Frame, HostingView, LinkView,
+    MessageView, Milestone, NetworkView, NodeStatus, NodeView, RunSetup, SharedCommand, Timeline,
+    UiCommand, WorkerState, WorkerView, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
 };
 
 use crate::node::{engine_from_state, state_bytes};
@@ -296,7 +296,19 @@ impl<E: Present> Run<E> {
     pub fn new(setup: RunSetup, expected_digest: Option<String>, out: &mut Vec<Out>) -> Run<E> {
         let nodes = setup.nodes.clamp(1, MAX_NODES);
         let per_node = setup.hosting.per_node(nodes) && nodes <= MAX_WORKERS;
-        let config = world_config::<E>(setup.seed, nodes);
+        // Parameters the page cannot take leave the engine's defaults and say why in the first frame.
+        let mut setup = setup;
+        let mut error = None;
+        let checked = quorate_view::params::check(setup.engine, &setup.params)
+            .and_then(|p| E::configure_page(&node_ids(nodes), &p).map(|_| p));
+        match checked {
+            Ok(params) => setup.params = params,
+            Err(e) => {
+                error = Some(format!("the run's parameters: {e}; using the defaults"));
+                setup.params = Vec::new();
+            }
+        }
+        let config = world_config::<E>(setup.seed, nodes, &setup.params);
         let replay = setup.replay.clone();
         let until = setup.until;
         let setup = RunSetup {
@@ -318,7 +330,7 @@ impl<E: Present> Run<E> {
             speed: E::SPEED,
             log: Vec::new(),
             log_skipped: 0,
-            error: None,
+            error,
             reached: None,
             export: None,
             expected_digest,
@@ -888,6 +900,12 @@ impl<E: Present> Run<E> {
                 theory: s.theory.clone(),
                 theory_label: s.label.clone(),
             }),
+            network: if large {
+                NetworkView::default()
+            } else {
+                network_view(&self.world)
+            },
+            params: self.setup.params.clone(),
         }
     }
 }
@@ -982,6 +1000,10 @@ impl<E: Present> Runner for Run<E> {
             | UiCommand::Resume(_)
             | UiCommand::Partition(_)
             | UiCommand::Heal
+            | UiCommand::Cut { .. }
+            | UiCommand::Mend { .. }
+            | UiCommand::SetLink { .. }
+            | UiCommand::Slow { .. }
             | UiCommand::Client { .. }) => {
                 self.command(command);
                 self.sync_workers(out);
@@ -1095,9 +1117,10 @@ fn merge_systems(mut nodes: Vec<NodeView>) -> (Vec<NodeView>, Option<quorate_vie
     (nodes, system)
 }
 
-fn world_config<E: Present>(seed: u64, nodes: u32) -> WorldConfig<E> {
+/// The world of a run; `params` were checked when the run started (`Run::new`), so this cannot fail.
+fn world_config<E: Present>(seed: u64, nodes: u32, params: &[(String, String)]) -> WorldConfig<E> {
     let ids = node_ids(nodes);
-    let (engine, network) = E::setup(&ids);
+    let (engine, network) = E::configure_page(&ids, params).unwrap_or_else(|_| E::setup(&ids));
     WorldConfig {
         seed,
         nodes: ids,
@@ -1120,6 +1143,39 @@ fn to_world<E: Present>(command: &UiCommand) -> Result<Option<WorldCommand<E::Co
                 .collect(),
         ),
         UiCommand::Heal => WorldCommand::Heal,
+        UiCommand::Cut { from, to } => WorldCommand::Cut {
+            from: BTreeSet::from([NodeId(*from)]),
+            to: BTreeSet::from([NodeId(*to)]),
+        },
+        UiCommand::Mend { from, to } => WorldCommand::Mend {
+            from: NodeId(*from),
+            to: NodeId(*to),
+        },
+        UiCommand::SetLink { from, to, link } => {
+            if link.loss_pct > 100 || link.min_ms > link.max_ms {
+                return Err(format!(
+                    "a link's loss is 0 to 100 % and its latency min at most its max; got {} %, {}..{} ms",
+                    link.loss_pct, link.min_ms, link.max_ms
+                ));
+            }
+            WorldCommand::SetLink {
+                from: from.map(NodeId),
+                to: to.map(NodeId),
+                params: LinkParams {
+                    latency: Latency::Uniform {
+                        min: Duration::from_millis(u64::from(link.min_ms)),
+                        max: Duration::from_millis(u64::from(link.max_ms)),
+                    },
+                    loss: f64::from(link.loss_pct) / 100.0,
+                    duplicate: 0.0,
+                    reorder: 0.0,
+                },
+            }
+        }
+        UiCommand::Slow { node, delay_ms } => WorldCommand::Slow {
+            node: NodeId(*node),
+            delay: Duration::from_millis(u64::from(*delay_ms)),
+        },
         UiCommand::Client { node, words } => {
             let words: Vec<&str> = words.split_whitespace().collect();
             match E::parse_command(&words) {
@@ -1137,6 +1193,48 @@ fn to_world<E: Present>(command: &UiCommand) -> Result<Option<WorldCommand<E::Co
         }
         _ => return Ok(None),
     }))
+}
+
+/// The network's faults as the ring draws them: every cut directed pair, the links set apart, slow
+/// nodes. Quadratic in the nodes: only for ring-sized clusters.
+fn network_view<E: Present>(world: &World<E>) -> NetworkView {
+    let net = world.network();
+    let ids: Vec<NodeId> = world.node_ids().collect();
+    let view = |l: &LinkParams| {
+        let (min, max) = match l.latency {
+            Latency::Fixed(d) => (d, d),
+            Latency::Uniform { min, max } => (min, max),
+        };
+        LinkView {
+            loss_pct: l.loss * 100.0,
+            min_ms: min.as_millis_f64(),
+            max_ms: max.as_millis_f64(),
+        }
+    };
+    let mut cut = Vec::new();
+    for &a in &ids {
+        for &b in &ids {
+            if a != b && net.is_cut(a, b) {
+                cut.push((a.0, b.0));
+            }
+        }
+    }
+    NetworkView {
+        cut,
+        default_link: Some(view(&net.default_link)),
+        links: net
+            .links
+            .iter()
+            .filter(|(_, l)| **l != net.default_link)
+            .map(|((a, b), l)| (a.0, b.0, view(l)))
+            .collect(),
+        slow: ids
+            .iter()
+            .map(|&id| (id.0, world.slowness(id)))
+            .filter(|(_, d)| *d > Duration::ZERO)
+            .map(|(id, d)| (id, d.as_millis_f64()))
+            .collect(),
+    }
 }
 
 fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {

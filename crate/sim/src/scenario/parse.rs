@@ -390,6 +390,13 @@ impl Parser {
                 let (from, to) = self.arrow(line, cmd, ws)?;
                 world(C::Cut { from: self.node_list(line, from)?, to: self.node_list(line, to)? })
             }
+            "mend" => {
+                let (from, to) = self.arrow(line, cmd, ws)?;
+                let (&[ref f], &[ref t]) = (from, to) else {
+                    return Err(ScenarioError::at(line, cmd.column, "usage: mend <node> -> <node>"));
+                };
+                world(C::Mend { from: self.node(line, f)?, to: self.node(line, t)? })
+            }
             "hold" | "release" => {
                 let (from, to) = self.arrow(line, cmd, ws)?;
                 let (&[ref f], &[ref t]) = (from, to) else {

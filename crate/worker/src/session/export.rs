@@ -31,6 +31,7 @@ impl<E: Present> Run<E> {
             "engine": self.setup.engine.name(),
             "seed": self.setup.seed.to_string(),
             "nodes": self.setup.nodes,
+            "params": quorate_view::params::encode(&self.setup.params),
             "log": encode_log(shared),
             "events": self.world.events(),
             "time_us": self.world.now().as_micros(),
@@ -80,6 +81,11 @@ pub(super) fn import(json: &str) -> Result<(RunSetup, String), String> {
         return Err(format!("\"nodes\" must be 1 to {MAX_NODES}, got {nodes}"));
     }
     let replay = decode_log(text("log")?)?;
+    // Exports made before runs had parameters carry none.
+    let params = match doc.get("params") {
+        None => Vec::new(),
+        Some(_) => quorate_view::params::decode(engine, text("params")?)?,
+    };
     let events = number("events")?;
     let time_us = number("time_us")?;
     let digest = text("digest")?.to_string();
@@ -91,6 +97,7 @@ pub(super) fn import(json: &str) -> Result<(RunSetup, String), String> {
             replay,
             until: Some((events, time_us)),
             hosting: quorate_view::Hosting::Inline,
+            params,
         },
         digest,
     ))

@@ -88,6 +88,7 @@ impl<E: Present> Run<E> {
             replay: Vec::new(),
             until: Some((0, 0)),
             hosting: Hosting::Inline,
+            params: Vec::new(),
         };
         let mut scratch = Vec::new();
         let mut run = Run::new(setup, None, &mut scratch);
@@ -110,7 +111,10 @@ impl<E: Present> Run<E> {
                 return world;
             }
         }
-        World::with_trace(world_config::<E>(self.setup.seed, self.setup.nodes), trace)
+        World::with_trace(
+            world_config::<E>(self.setup.seed, self.setup.nodes, &self.setup.params),
+            trace,
+        )
     }
 
     /// Whether the run's branch is a lesson's own, which the reader's commands must not change.

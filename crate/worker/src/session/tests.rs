@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use quorate_view::Hosting;
+use quorate_view::{Hosting, LinkSetting};
 
 use super::*;
 use crate::node::NodeProcess;
@@ -24,6 +24,7 @@ impl Harness {
             replay: Vec::new(),
             until: None,
             hosting,
+            params: Vec::new(),
         })
     }
 
@@ -186,7 +187,47 @@ fn script(engine: EngineKind) -> Vec<(u32, UiCommand)> {
         (30, client(4, b)),
         (60, UiCommand::Pause(5)),
         (20, UiCommand::Heal),
+        (20, UiCommand::Cut { from: 3, to: 4 }),
+        (
+            30,
+            UiCommand::SetLink {
+                from: Some(1),
+                to: Some(3),
+                link: LinkSetting {
+                    loss_pct: 50,
+                    min_ms: 5,
+                    max_ms: 40,
+                },
+            },
+        ),
+        (
+            20,
+            UiCommand::Slow {
+                node: 3,
+                delay_ms: 120,
+            },
+        ),
         (20, UiCommand::Resume(5)),
+        (40, UiCommand::Mend { from: 3, to: 4 }),
+        (
+            20,
+            UiCommand::Slow {
+                node: 3,
+                delay_ms: 0,
+            },
+        ),
+        (
+            20,
+            UiCommand::SetLink {
+                from: None,
+                to: None,
+                link: LinkSetting {
+                    loss_pct: 0,
+                    min_ms: 10,
+                    max_ms: 25,
+                },
+            },
+        ),
         (40, UiCommand::Restart(2)),
         (10, UiCommand::Step),
         (80, UiCommand::Kill(1)),
@@ -197,13 +238,75 @@ fn script(engine: EngineKind) -> Vec<(u32, UiCommand)> {
 }
 
 fn scripted_digest(engine: EngineKind, seed: u64, hosting: Hosting) -> (String, u64, u64) {
-    let mut h = Harness::new(engine, seed, 5, hosting);
+    scripted_digest_with(engine, seed, hosting, Vec::new())
+}
+
+fn scripted_digest_with(
+    engine: EngineKind,
+    seed: u64,
+    hosting: Hosting,
+    params: Vec<(String, String)>,
+) -> (String, u64, u64) {
+    let mut h = Harness::from_setup(RunSetup {
+        engine,
+        seed,
+        nodes: 5,
+        replay: Vec::new(),
+        until: None,
+        hosting,
+        params: params.clone(),
+    });
     let mut f = h.play(0);
+    assert_eq!(
+        f.params,
+        params,
+        "{} seed {seed}: {:?}",
+        engine.name(),
+        f.error
+    );
     for (frames, command) in script(engine) {
         h.play(frames);
-        f = h.send(command);
+        let network = matches!(
+            command,
+            UiCommand::Cut { .. }
+                | UiCommand::Mend { .. }
+                | UiCommand::SetLink { .. }
+                | UiCommand::Slow { .. }
+        );
+        f = h.send(command.clone());
+        if network {
+            assert_eq!(
+                f.error,
+                None,
+                "{} seed {seed}: {command:?} (reproduce: cargo test -p quorate-worker \
+                 worker_per_node_and_inline)",
+                engine.name()
+            );
+        }
     }
     (f.digest, f.events, f.time_us)
+}
+
+/// The page's parameters for each engine, set away from their defaults.
+fn changed_params(engine: EngineKind) -> Vec<(String, String)> {
+    let pairs: &[(&str, &str)] = match engine {
+        EngineKind::Raft => &[
+            ("election_timeout_min", "200ms"),
+            ("heartbeat_interval", "75ms"),
+            ("pre_vote", "off"),
+        ],
+        EngineKind::Gossip => &[
+            ("probe_interval", "700ms"),
+            ("lifeguard", "off"),
+            ("gossip_nodes", "2"),
+        ],
+        EngineKind::Demo => &[("interval", "300ms")],
+        EngineKind::Consul | EngineKind::Etcd => &[],
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// DESIGN.md rule 4 across hosting modes: a worker per node gives the inline trace, byte for byte.
@@ -221,7 +324,218 @@ fn worker_per_node_and_inline_give_the_same_trace() {
                 engine.name()
             );
         }
+        // Changed protocol parameters reach the node workers too (their boot carries the config).
+        for seed in 1..=5 {
+            let params = changed_params(engine);
+            let inline = scripted_digest_with(engine, seed, Hosting::Inline, params.clone());
+            let per_node = scripted_digest_with(engine, seed, Hosting::PerNode, params);
+            assert_eq!(
+                per_node,
+                inline,
+                "{} seed {seed} with parameters: per-node vs inline (reproduce: cargo test -p \
+                 quorate-worker worker_per_node_and_inline)",
+                engine.name()
+            );
+            assert_ne!(
+                inline,
+                scripted_digest(engine, seed, Hosting::Inline),
+                "{} seed {seed}: the parameters changed nothing",
+                engine.name()
+            );
+        }
     }
+}
+
+/// The page's defaults (`quorate_view::params`) are the engines' own: spelling every default out
+/// gives the config a run without parameters gets.
+#[test]
+fn the_pages_parameter_defaults_are_the_engines() {
+    fn same<E: crate::present::Present>(engine: EngineKind)
+    where
+        E::Config: std::fmt::Debug,
+    {
+        let ids = quorate_sim::node_ids(5);
+        let all: Vec<(String, String)> = quorate_view::params::specs(engine)
+            .iter()
+            .map(|s| (s.key.to_string(), s.kind.default_value()))
+            .collect();
+        let spelled = E::configure_page(&ids, &all).unwrap().0;
+        assert_eq!(
+            format!("{spelled:?}"),
+            format!("{:?}", E::setup(&ids).0),
+            "{}",
+            engine.name()
+        );
+    }
+    same::<quorate_raft::Raft>(EngineKind::Raft);
+    same::<quorate_gossip::Gossip>(EngineKind::Gossip);
+    same::<quorate_demo::Heartbeat>(EngineKind::Demo);
+}
+
+#[test]
+fn parameters_travel_in_the_link_and_bad_ones_fall_back_to_the_defaults() {
+    let params = changed_params(EngineKind::Raft);
+    let mut h = Harness::from_setup(RunSetup {
+        engine: EngineKind::Raft,
+        seed: 4,
+        nodes: 5,
+        replay: Vec::new(),
+        until: None,
+        hosting: Hosting::Inline,
+        params: params.clone(),
+    });
+    h.play(60);
+    let f = h.send(UiCommand::Cut { from: 1, to: 2 });
+    let f2 = h.play(40);
+    let link = quorate_view::link::moment(
+        f2.engine,
+        f2.seed,
+        5,
+        Hosting::Inline,
+        &f2.params,
+        &f2.shared_log,
+        f2.events,
+        f2.time_us,
+    );
+    assert!(link.contains("params=election_timeout_min:200ms"), "{link}");
+    assert!(f.shared_log.ends_with("x1-2"), "{}", f.shared_log);
+    let wanted = quorate_view::link::parse_fragment(&link).unwrap();
+    let mut friend = Harness::from_setup(RunSetup {
+        engine: wanted.engine,
+        seed: wanted.seed.unwrap(),
+        nodes: wanted.nodes,
+        replay: wanted.replay,
+        until: wanted.until,
+        hosting: Hosting::PerNode,
+        params: wanted.params,
+    });
+    let g = friend.send(UiCommand::Refresh);
+    assert_eq!((g.error, &g.digest, g.params), (None, &f2.digest, params));
+
+    let bad = Harness::from_setup(RunSetup {
+        engine: EngineKind::Gossip,
+        seed: 4,
+        nodes: 5,
+        replay: Vec::new(),
+        until: None,
+        hosting: Hosting::Inline,
+        params: vec![("probe_timeout".into(), "3000ms".into())],
+    })
+    .last
+    .unwrap();
+    let error = bad.error.unwrap_or_default();
+    assert!(error.contains("probe timeout"), "{error}");
+    assert!(bad.params.is_empty());
+}
+
+/// A one-way cut of leader -> follower: the follower hears nothing, times out and tries to campaign,
+/// while what it sends still arrives. With PreVote (the default) its pre-votes fail, because the
+/// others still hear the leader: the leader and its term stay. Mended, it follows the leader again.
+#[test]
+fn a_one_way_cut_from_the_leader_isolates_one_follower() {
+    for seed in 1..=10 {
+        let reproduce = format!(
+            "seed {seed} (reproduce: cargo test -p quorate-worker a_one_way_cut_from_the_leader)"
+        );
+        let mut h = Harness::new(EngineKind::Raft, seed, 5, Hosting::Inline);
+        let f = h.play(200);
+        let l = leader(&f).unwrap_or_else(|| panic!("no leader, {reproduce}"));
+        let term = detail(&f, l, "term");
+        let follower = if l == 1 { 2 } else { 1 };
+        let f = h.send(UiCommand::Cut {
+            from: l,
+            to: follower,
+        });
+        assert!(f.network.cut.contains(&(l, follower)), "{reproduce}");
+        assert!(!f.network.cut.contains(&(follower, l)), "{reproduce}");
+        let mut campaigned = false;
+        for _ in 0..40 {
+            let f = h.play(5);
+            campaigned |= detail(&f, follower, "role") != "follower";
+        }
+        let f = h.play(0);
+        assert!(campaigned, "n{follower} never left follower, {reproduce}");
+        assert_eq!(leader(&f), Some(l), "{reproduce}");
+        assert_eq!(detail(&f, l, "term"), term, "{reproduce}");
+        let f = h.send(UiCommand::Mend {
+            from: l,
+            to: follower,
+        });
+        assert!(f.network.cut.is_empty(), "{reproduce}");
+        let f = h.play(60);
+        assert_eq!(detail(&f, follower, "role"), "follower", "{reproduce}");
+        assert_eq!(
+            detail(&f, follower, "leader"),
+            format!("n{l}"),
+            "{reproduce}"
+        );
+    }
+}
+
+#[test]
+fn network_faults_are_in_the_frame_and_bad_ones_are_refused() {
+    let mut h = session(EngineKind::Raft, 5);
+    h.play(10);
+    let f = h.send(UiCommand::Partition(vec![vec![1], vec![2]]));
+    assert_eq!(f.network.cut, vec![(1, 2), (2, 1)]);
+    let link = LinkSetting {
+        loss_pct: 100,
+        min_ms: 30,
+        max_ms: 60,
+    };
+    let f = h.send(UiCommand::SetLink {
+        from: Some(3),
+        to: Some(4),
+        link,
+    });
+    assert_eq!(f.error, None);
+    assert_eq!(f.network.links.len(), 1);
+    let (a, b, l) = f.network.links[0];
+    assert_eq!(
+        (a, b, l.loss_pct, l.min_ms, l.max_ms),
+        (3, 4, 100.0, 30.0, 60.0)
+    );
+    let f = h.send(UiCommand::Slow {
+        node: 5,
+        delay_ms: 200,
+    });
+    assert_eq!(f.network.slow, vec![(5, 200.0)]);
+    let commands = f.shared_log.split(';').count();
+    for bad in [
+        UiCommand::Mend { from: 3, to: 4 },
+        UiCommand::Cut { from: 1, to: 9 },
+        UiCommand::Slow {
+            node: 9,
+            delay_ms: 1,
+        },
+        UiCommand::SetLink {
+            from: None,
+            to: None,
+            link: LinkSetting {
+                loss_pct: 101,
+                ..link
+            },
+        },
+    ] {
+        let f = h.send(bad.clone());
+        assert!(f.error.is_some(), "{bad:?} was accepted");
+        assert_eq!(
+            f.shared_log.split(';').count(),
+            commands,
+            "{bad:?} was logged"
+        );
+    }
+    // Every link at once drops the per-link settings.
+    let f = h.send(UiCommand::SetLink {
+        from: None,
+        to: None,
+        link: LinkSetting {
+            loss_pct: 10,
+            ..link
+        },
+    });
+    assert!(f.network.links.is_empty());
+    assert_eq!(f.network.default_link.unwrap().loss_pct, 10.0);
 }
 
 #[test]
@@ -404,6 +718,7 @@ fn a_command_in_the_past_forks_and_both_branches_replay() {
         replay: decode_log(&second_head.shared_log).unwrap(),
         until: Some((second_head.events, second_head.time_us)),
         hosting: Hosting::PerNode,
+        params: Vec::new(),
     })
     .last
     .unwrap();
@@ -484,6 +799,7 @@ fn a_shared_log_replays_to_the_identical_moment() {
             replay: link.clone(),
             until: Some((f.events, f.time_us)),
             hosting,
+            params: Vec::new(),
         });
         let g = friend.send(UiCommand::Refresh);
         assert!(g.error.is_none(), "{:?}", g.error);
@@ -501,6 +817,7 @@ fn a_shared_log_replays_to_the_identical_moment() {
             replay: link.clone(),
             until: Some((f.events, f.time_us)),
             hosting: Hosting::Inline,
+            params: Vec::new(),
         });
         assert_eq!(friend.play(30).digest, s2.play(30).digest);
     }
