@@ -104,14 +104,15 @@ test('a changed parameter is in the URL and a fresh browser reaches the same dig
   await heartbeat.fill('80');
   await heartbeat.dispatchEvent('change');
   await ctx.page.waitForFunction(() => location.hash.includes('params=heartbeat_interval:80ms'), null, { timeout: 10_000 });
+  // The restarted run's first frame carries the parameter back.
+  await ctx.page.waitForFunction(() => document.querySelectorAll('label.param.changed').length === 1, null, { timeout: 10_000 });
   const prevote = ctx.page.locator('[data-param=pre_vote]');
-  await prevote.waitFor();
   await prevote.uncheck();
   await ctx.page.waitForFunction(() => location.hash.includes('pre_vote:off'), null, { timeout: 10_000 });
   assert.match(await ctx.page.evaluate(() => location.hash), /^#v=2&engine=raft&seed=11&nodes=5&params=heartbeat_interval:80ms,pre_vote:off$/);
-  assert.equal(await ctx.page.locator('[data-testid=faults] li').count(), 0, 'a new run starts without faults');
   // The run restarted with them: the changed ones are marked, and a one-way cut goes into its log too.
-  assert.equal(await ctx.page.locator('label.param.changed').count(), 2);
+  await ctx.page.waitForFunction(() => document.querySelectorAll('label.param.changed').length === 2, null, { timeout: 10_000 });
+  assert.equal(await ctx.page.locator('[data-testid=faults] li').count(), 0, 'a new run starts without faults');
   const l = await waitForLeader(ctx);
   await chooseLink(ctx, l, l === 1 ? 2 : 1);
   await ctx.page.getByRole('button', { name: 'cut the link one way' }).click();

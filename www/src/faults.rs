@@ -32,8 +32,16 @@ fn side(node: &NodeRef) -> Option<u32> {
     read(node).parse().ok()
 }
 
-fn whole(node: &NodeRef) -> Option<u32> {
-    read(node).trim().parse().ok()
+/// A whole number typed in a box, or `empty` when the box is left empty (its placeholder shows it).
+/// The boxes carry no `value` attribute: the page re-renders every frame, and a value set from the
+/// frame would overwrite what is being typed.
+fn whole(node: &NodeRef, empty: u32) -> Option<u32> {
+    let text = read(node);
+    if text.trim().is_empty() {
+        Some(empty)
+    } else {
+        text.trim().parse().ok()
+    }
 }
 
 fn ms(value: f64) -> String {
@@ -121,13 +129,18 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
             max.clone(),
         );
         let problem = problem.clone();
+        let default = default;
         Callback::from(move |_: MouseEvent| {
             let (a, b) = (side(&from), side(&to));
             if a.is_some() && a == b {
                 problem.set(Some("a link joins two different nodes".into()));
                 return;
             }
-            match (whole(&loss), whole(&min), whole(&max)) {
+            match (
+                whole(&loss, default.loss_pct as u32),
+                whole(&min, default.min_ms as u32),
+                whole(&max, default.max_ms as u32),
+            ) {
                 (Some(loss_pct), Some(min_ms), Some(max_ms))
                     if loss_pct <= 100 && min_ms <= max_ms && max_ms <= 60_000 =>
                 {
@@ -152,7 +165,7 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
         let send = props.send.clone();
         let (slow_node, slow_ms, problem) = (slow_node.clone(), slow_ms.clone(), problem.clone());
         Callback::from(
-            move |_: MouseEvent| match (side(&slow_node), whole(&slow_ms)) {
+            move |_: MouseEvent| match (side(&slow_node), whole(&slow_ms, 200)) {
                 (Some(node), Some(delay_ms)) if delay_ms <= 60_000 => {
                     problem.set(None);
                     send.emit(UiCommand::Slow { node, delay_ms });
@@ -221,18 +234,18 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
             </div>
             <div class="row" role="group" aria-label="loss and latency">
                 <label title="Chance that a message on the link is lost">{ "loss % " }
-                    <input ref={loss} type="number" min="0" max="100" value={ms(default.loss_pct)} aria-label="loss percent" /></label>
+                    <input ref={loss} type="number" min="0" max="100" placeholder={ms(default.loss_pct)} aria-label="loss percent" /></label>
                 <label title="One-way latency, drawn uniformly between min and max">{ "latency ms " }
-                    <input ref={min} type="number" min="0" max="60000" value={ms(default.min_ms)} aria-label="latency min ms" />
+                    <input ref={min} type="number" min="0" max="60000" placeholder={ms(default.min_ms)} aria-label="latency min ms" />
                     { "–" }
-                    <input ref={max} type="number" min="0" max="60000" value={ms(default.max_ms)} aria-label="latency max ms" /></label>
+                    <input ref={max} type="number" min="0" max="60000" placeholder={ms(default.max_ms)} aria-label="latency max ms" /></label>
                 <button onclick={on_link} aria-label="set loss and latency" title="Set loss and latency on the chosen link (every node: all links from or to it; every node both sides: every link, replacing per-link settings)">{ "Set link" }</button>
                 <span class="muted">{ format!("default: loss {}%, {}–{} ms", ms(default.loss_pct), ms(default.min_ms), ms(default.max_ms)) }</span>
             </div>
             <div class="row" role="group" aria-label="slow node">
                 <label>{ "slow node " }<select ref={slow_node} aria-label="slow node">{ options(false, ids.first().copied()) }</select></label>
                 <label title="Each message or request it receives waits for the earlier ones plus this delay; its timers fire on time">{ "+ms " }
-                    <input ref={slow_ms} type="number" min="0" max="60000" value="200" aria-label="slow delay ms" /></label>
+                    <input ref={slow_ms} type="number" min="0" max="60000" placeholder="200" aria-label="slow delay ms" /></label>
                 <button onclick={on_slow} aria-label="slow the node" title="Make the node slow (0 ms makes it normal again)">{ "Slow" }</button>
             </div>
             if let Some(p) = &*problem {
@@ -303,7 +316,7 @@ pub fn ParamPanel(props: &ParamPanelProps) -> Html {
                             emit(format!("{}ms", input.value().trim()));
                         });
                         html! { <><input type="number" min={min.to_string()} max={max.to_string()}
-                            value={value.trim_end_matches("ms").to_string()} aria-label={label.clone()} {onchange}
+                            placeholder={value.trim_end_matches("ms").to_string()} aria-label={label.clone()} {onchange}
                             data-param={key.clone()} />{ " ms" }</> }
                     }
                     ParamKind::Count { min, max, .. } => {
@@ -312,7 +325,7 @@ pub fn ParamPanel(props: &ParamPanelProps) -> Html {
                             emit(input.value().trim().to_string());
                         });
                         html! { <input type="number" min={min.to_string()} max={max.to_string()}
-                            value={value.clone()} aria-label={label.clone()} {onchange} data-param={key.clone()} /> }
+                            placeholder={value.clone()} aria-label={label.clone()} {onchange} data-param={key.clone()} /> }
                     }
                     ParamKind::Switch { .. } => {
                         let onchange = Callback::from(move |e: Event| {
