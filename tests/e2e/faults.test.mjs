@@ -54,7 +54,7 @@ test('a one-way cut of leader -> follower: the follower campaigns, the leader st
   follower = leader === 1 ? 2 : 1;
   const term = await termOf(ctx, leader);
   await chooseLink(ctx, leader, follower);
-  await ctx.page.getByRole('button', { name: 'cut the link one way' }).click();
+  await ctx.page.getByRole('button', { name: 'cut one way' }).click();
   // Drawn on the ring as a one-way cut, listed with which way still delivers.
   await ctx.page.locator(`line.cut[data-cut="n${leader}-n${follower}"]`).waitFor({ timeout: 5_000 });
   assert.equal(await ctx.page.locator(`line.cut.both`).count(), 0, 'one way only');
@@ -85,7 +85,7 @@ test('a one-way cut of leader -> follower: the follower campaigns, the leader st
 test('100% loss on a link is drawn on it and its messages are dropped', async () => {
   await chooseLink(ctx, leader, follower);
   await ctx.page.getByRole('spinbutton', { name: 'loss percent' }).fill('100');
-  await ctx.page.getByRole('button', { name: 'set loss and latency' }).click();
+  await ctx.page.getByRole('button', { name: 'set link loss and latency' }).click();
   const label = ctx.page.locator(`g.tuned.dead[data-link="n${leader}-n${follower}"] text`);
   await label.waitFor({ timeout: 5_000 });
   assert.equal(await label.textContent(), '100% loss');
@@ -115,7 +115,7 @@ test('a changed parameter is in the URL and a fresh browser reaches the same dig
   assert.equal(await ctx.page.locator('[data-testid=faults] li').count(), 0, 'a new run starts without faults');
   const l = await waitForLeader(ctx);
   await chooseLink(ctx, l, l === 1 ? 2 : 1);
-  await ctx.page.getByRole('button', { name: 'cut the link one way' }).click();
+  await ctx.page.getByRole('button', { name: 'cut one way' }).click();
   await ctx.page.waitForTimeout(1_500);
   await ctx.page.getByRole('button', { name: 'pause', exact: true }).click();
   await ctx.page.waitForTimeout(300);

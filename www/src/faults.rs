@@ -217,7 +217,7 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
         html! {
             <li data-testid={format!("slow-n{id}")}>{ format!("n{id} slow: +{} ms per message", ms(delay)) }
                 <button onclick={Callback::from(move |_: MouseEvent| send.emit(UiCommand::Slow { node: id, delay_ms: 0 }))}
-                    aria-label={format!("make n{id} normal again")}>{ "unslow" }</button>
+                    aria-label={format!("unslow n{id}")} title="Make the node normal again">{ "unslow" }</button>
             </li>
         }
     });
@@ -228,8 +228,8 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
             <div class="row" role="group" aria-label="a link">
                 <label>{ "from " }<select ref={from} aria-label="link from">{ options(true, ids.first().copied()) }</select></label>
                 <label>{ "to " }<select ref={to} aria-label="link to">{ options(true, second) }</select></label>
-                <button onclick={on_cut_one} aria-label="cut the link one way" title="Drop every message from the first node to the second; the other direction still delivers">{ "Cut →" }</button>
-                <button onclick={on_cut_both} aria-label="cut the link both ways" title="Drop every message between the two nodes, both directions">{ "Cut ↔" }</button>
+                <button onclick={on_cut_one} aria-label="cut one way" title="Drop every message from the first node to the second; the other direction still delivers">{ "Cut one way" }</button>
+                <button onclick={on_cut_both} aria-label="cut both ways" title="Drop every message between the two nodes, both directions">{ "Cut both ways" }</button>
                 <button onclick={on_mend} aria-label="mend the link" title="Let the link's messages through again (both directions); other cuts stay">{ "Mend" }</button>
             </div>
             <div class="row" role="group" aria-label="loss and latency">
@@ -239,7 +239,7 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
                     <input ref={min} type="number" min="0" max="60000" placeholder={ms(default.min_ms)} aria-label="latency min ms" />
                     { "–" }
                     <input ref={max} type="number" min="0" max="60000" placeholder={ms(default.max_ms)} aria-label="latency max ms" /></label>
-                <button onclick={on_link} aria-label="set loss and latency" title="Set loss and latency on the chosen link (every node: all links from or to it; every node both sides: every link, replacing per-link settings)">{ "Set link" }</button>
+                <button onclick={on_link} aria-label="set link loss and latency" title="Set loss and latency on the chosen link (every node: all links from or to it; every node both sides: every link, replacing per-link settings)">{ "Set link" }</button>
                 <span class="muted">{ format!("default: loss {}%, {}–{} ms", ms(default.loss_pct), ms(default.min_ms), ms(default.max_ms)) }</span>
             </div>
             <div class="row" role="group" aria-label="slow node">
