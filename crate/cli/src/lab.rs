@@ -159,14 +159,18 @@ pub fn lab(args: LabArgs) -> Result<ExitCode, String> {
         }
         Figure::Convergence { n, fanout, loss } => {
             check_loss(loss)?;
-            if n < 2 || fanout == 0 {
-                return Err("--n must be at least 2 and --fanout at least 1".into());
+            if n < 2 || fanout == 0 || fanout >= n {
+                return Err(format!(
+                    "--n must be at least 2 and --fanout from 1 to N - 1, got N={n}, fanout {fanout}"
+                )
+                .into());
             }
             let range = seeds(20);
-            let runs: Vec<Vec<u32>> = range
+            let spreads: Vec<sweep::Spread> = range
                 .clone()
-                .map(|s| sweep::dissemination_with(n, fanout, loss, s).informed)
+                .map(|s| sweep::dissemination_with(n, fanout, loss, s))
                 .collect();
+            let runs: Vec<Vec<u32>> = spreads.iter().map(|s| s.informed.clone()).collect();
             let rounds = runs.iter().map(Vec::len).min().unwrap_or(0).min(30);
             let chain = PushChain::compute(n, fanout, loss, rounds as u32);
             let serf_rounds =
@@ -223,14 +227,28 @@ pub fn lab(args: LabArgs) -> Result<ExitCode, String> {
                     format!("{serf:.3}"),
                 ]);
             }
-            let measured: Vec<f64> = range
-                .map(|s| sweep::dissemination_with(n, fanout, loss, s).rounds_to_9999)
+            let measured: Vec<f64> = spreads
+                .iter()
+                .filter(|s| s.converged)
+                .map(|s| s.rounds_to_9999)
                 .collect();
+            let censored: Vec<(u64, &sweep::Spread)> =
+                range.zip(&spreads).filter(|(_, s)| !s.converged).collect();
             let (m, sd) = sweep::mean_sd(&measured);
             println!(
-                "rounds to 99.99%: measured {m:.2} (sd {sd:.2}), Markov chain {}, Serf's model {serf_rounds:.2}",
+                "rounds to 99.99%: measured {m:.2} (sd {sd:.2}, {} of {} runs converged), Markov chain {}, Serf's model {serf_rounds:.2}",
+                measured.len(),
+                spreads.len(),
                 chain_rounds.map_or("> computed rounds".to_string(), |c| format!("{c:.2}"))
             );
+            for (seed, s) in &censored {
+                println!(
+                    "not converged: seed {seed}, {}/{n} informed ({:.4}) after {} s",
+                    s.final_informed,
+                    f64::from(s.final_informed) / f64::from(n),
+                    sweep::SPREAD_HORIZON.as_secs_f64()
+                );
+            }
             println!("(the chain is push gossip in synchronous rounds with every informed node pushing each round; memberlist also piggybacks on probes and stops after the retransmit limit)");
             csv.write(csv_path)?;
         }

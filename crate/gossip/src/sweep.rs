@@ -116,9 +116,17 @@ pub fn message_load(n: u32, seed: u64, periods: u32) -> Load {
 pub struct Spread {
     /// Members informed after each gossip interval since the event (index 0 = after one interval).
     pub informed: Vec<u32>,
-    /// Gossip intervals until 99.99% of members have the event (fractional, from the exact time).
+    /// Gossip intervals until 99.99% of members have the event (fractional, from the exact time);
+    /// NaN when the run did not get there within [`SPREAD_HORIZON`] (censored).
     pub rounds_to_9999: f64,
+    /// Members informed when the run stopped (all of them, or fewer at the horizon).
+    pub final_informed: u32,
+    /// Whether 99.99% of members had the event within the horizon.
+    pub converged: bool,
 }
+
+/// How long a dissemination run may take before it is reported as not converged.
+pub const SPREAD_HORIZON: Duration = Duration::from_secs(120);
 
 pub fn dissemination(n: u32, seed: u64) -> Spread {
     dissemination_with(n, 3, 0.0, seed)
@@ -141,7 +149,7 @@ pub fn dissemination_with(n: u32, fanout: u32, loss: f64, seed: u64) -> Spread {
     let (mut informed, mut reached) = (Vec::new(), None);
     let tick = Duration::from_millis(5);
     let mut count = 0u32;
-    while reached.is_none() || informed.len() < 30 {
+    while (reached.is_none() || informed.len() < 30) && w.now().since(at) < SPREAD_HORIZON {
         w.run_for(tick);
         pending.retain(|&id_| !w.engine(id_).is_some_and(|g| g.serf().has(&id)));
         count = n - pending.len() as u32;
@@ -152,15 +160,12 @@ pub fn dissemination_with(n: u32, fanout: u32, loss: f64, seed: u64) -> Spread {
         if elapsed.as_micros() % interval.as_micros() == 0 {
             informed.push(count);
         }
-        assert!(
-            elapsed < Duration::from_secs(120),
-            "seed {seed}: {count}/{n} informed after 120 s"
-        );
     }
-    let _ = count;
     Spread {
         informed,
         rounds_to_9999: reached.unwrap_or(f64::NAN),
+        final_informed: count,
+        converged: reached.is_some(),
     }
 }
 

@@ -300,3 +300,24 @@ fn lifeguard_full_sweep() {
     println!("reproduce: {cmd}");
     lifeguard_table(&[1, 2, 3, 4], seeds(3), &cmd);
 }
+
+/// A spread that does not reach 99.99% within the horizon is reported as not converged (it used to
+/// panic), and no accepted (N, fanout, loss) panics. Reproduce one case with
+/// `cargo test -p quorate-gossip --test sim spread_never_panics -- --nocapture`.
+#[test]
+fn spread_never_panics() {
+    for &(n, fanout, loss, seed) in &[
+        (80u32, 3u32, 0.5f64, 1u64),
+        (2, 1, 0.0, 2),
+        (5, 4, 0.9, 3),
+        (12, 1, 0.8, 4),
+    ] {
+        println!("dissemination_with(n={n}, fanout={fanout}, loss={loss}, seed={seed})");
+        let r = sweep::dissemination_with(n, fanout, loss, seed);
+        assert!(r.final_informed >= 1 && r.final_informed <= n);
+        assert_eq!(r.converged, !r.rounds_to_9999.is_nan());
+        if !r.converged {
+            assert!(r.final_informed < n);
+        }
+    }
+}

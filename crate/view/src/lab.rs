@@ -157,10 +157,15 @@ pub enum LabOutcome {
     Fig16 {
         ms: Option<f64>,
     },
-    /// Informed members after each gossip interval, and the rounds to 99.99%.
+    /// Informed members after each gossip interval, and the rounds to 99.99% (NaN when the run
+    /// did not converge within its horizon: `final_informed` members had the event then).
     Convergence {
         informed: Vec<u32>,
         rounds_to_9999: f64,
+        #[serde(default)]
+        final_informed: u32,
+        #[serde(default = "yes")]
+        converged: bool,
     },
     /// Probe periods from the crash to the first suspicion.
     Detection {
@@ -187,6 +192,10 @@ pub enum LabOutcome {
     Refused(String),
     /// A lab worker's first message: it is listening (answer id 0).
     Ready,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -40,6 +40,8 @@ pub fn run(task: &LabTask) -> LabOutcome {
                 LabOutcome::Convergence {
                     informed: r.informed,
                     rounds_to_9999: r.rounds_to_9999,
+                    final_informed: r.final_informed,
+                    converged: r.converged,
                 }
             }
             Err(e) => LabOutcome::Refused(e),
