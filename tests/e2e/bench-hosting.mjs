@@ -1,5 +1,7 @@
 // Bench (run by hand, not a test): events per second of a 5-node Raft run with a worker per node versus
-// inline, measured side by side in one browser, and the memory of a long run at full speed.
+// inline, measured side by side in one browser, and the memory of a long run at full speed. A worker per
+// node is measured twice: over shared memory (the page served cross-origin isolated) and over messages
+// (served without those headers, as a host that cannot set them does).
 //
 //   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
 //   QUORATE_LONG_HOST=inline node tests/e2e/bench-hosting.mjs 10 120
@@ -14,34 +16,44 @@ const here = dirname(fileURLToPath(import.meta.url));
 const measureSeconds = Number(process.argv[2] ?? 10);
 const longSeconds = Number(process.argv[3] ?? 60);
 
-const server = await serve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'));
+const dist = process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist');
+const server = await serve(dist, { isolated: true });
+const plain = await serve(dist, { isolated: false });
 const browser = await launch();
 try {
   const page = await browser.context.newPage();
   const events = async () => Number(await page.getByTestId('events').textContent());
   const simTime = async () => parseFloat(await page.getByTestId('time').textContent());
-  const open = async (host) => {
+  const open = async (host, url = server.url) => {
     await page.goto('about:blank');
-    await page.goto(`${server.url}#v=1&engine=raft&seed=1&nodes=5&host=${host}`);
+    await page.goto(`${url}#v=1&engine=raft&seed=1&nodes=5&host=${host}`);
     await page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
     // As fast as the page goes: the slider's last notch.
     await page.getByRole('slider', { name: /speed/ }).fill('3.1');
     await page.waitForTimeout(2_000);
   };
   const rates = {};
-  for (const host of ['workers', 'inline']) {
-    await open(host);
+  for (const [name, host, url] of [
+    ['workers, shared memory', 'workers', server.url],
+    ['workers, messages', 'workers', plain.url],
+    ['inline', 'inline', server.url],
+  ]) {
+    await open(host, url);
+    const isolated = await page.evaluate(() => crossOriginIsolated);
     const [e0, s0, t0] = [await events(), await simTime(), performance.now()];
     await page.waitForTimeout(measureSeconds * 1000);
     const [e1, s1, t1] = [await events(), await simTime(), performance.now()];
     const wall = (t1 - t0) / 1000;
-    rates[host] = (e1 - e0) / wall;
+    rates[name] = (e1 - e0) / wall;
     console.log(
-      `${host.padEnd(8)} ${Math.round(rates[host]).toString().padStart(9)} events/s  ` +
-        `${((s1 - s0) / wall).toFixed(1).padStart(8)} simulated s per s  (${e1 - e0} events in ${wall.toFixed(1)} s)`,
+      `${name.padEnd(24)} ${Math.round(rates[name]).toString().padStart(9)} events/s  ` +
+        `${((s1 - s0) / wall).toFixed(1).padStart(8)} simulated s per s  (${e1 - e0} events in ${wall.toFixed(1)} s; ` +
+        `crossOriginIsolated ${isolated})`,
     );
   }
-  console.log(`ratio    worker per node / inline = ${(rates.workers / rates.inline).toFixed(3)}`);
+  for (const name of ['workers, shared memory', 'workers, messages']) {
+    console.log(`ratio ${name} / inline = ${(rates[name] / rates.inline).toFixed(3)}`);
+  }
 
   // Memory over a long run at full speed (QUORATE_LONG_HOST=inline for the faster, longer one).
   await open(process.env.QUORATE_LONG_HOST ?? 'workers');
@@ -72,4 +84,5 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await plain.close();
 }

@@ -9,10 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { usePage } from './harness.mjs';
+import { serve } from './serve.mjs';
 
 const ctx = usePage();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEEDS = Number(process.env.QUORATE_E2E_SEEDS ?? 20);
+const dist = process.env.QUORATE_DIST ?? join(root, 'dist');
 
 const text = (id) => ctx.page.getByTestId(id).textContent();
 const click = (name) => ctx.page.getByRole('button', { name, exact: true }).click();
@@ -94,6 +96,11 @@ for (const engine of ['raft', 'gossip']) {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const live = await scripted(engine, seed, 'workers');
       assert.match(await text('workers'), /workers/, 'the run had a worker per node');
+      assert.equal(
+        await ctx.page.getByTestId('workers').getAttribute('data-channel'),
+        'shared memory',
+        'served cross-origin isolated, node workers answer over shared memory',
+      );
       // The same run driven live inline.
       const inline = await scripted(engine, seed, 'inline');
       assert.equal(await text('workers'), 'inline');
@@ -107,6 +114,30 @@ for (const engine of ['raft', 'gossip']) {
     }
   });
 }
+
+test('served without cross-origin isolation, node workers answer by message: same digests', async () => {
+  // A host that cannot set headers (a plain static site): no shared memory, the message path.
+  const plain = await serve(dist, { isolated: false });
+  const url = ctx.url;
+  try {
+    ctx.url = plain.url;
+    for (const engine of ['raft', 'gossip']) {
+      for (let seed = 1; seed <= 3; seed++) {
+        const live = await scripted(engine, seed, 'workers');
+        assert.equal(await ctx.page.getByTestId('workers').getAttribute('data-channel'), 'messages');
+        const inline = await scripted(engine, seed, 'inline');
+        assert.deepEqual(
+          [inline.digest, inline.events],
+          [live.digest, live.events],
+          `${engine} seed ${seed}: inline vs per-node over messages (open ${live.link})`,
+        );
+      }
+    }
+  } finally {
+    ctx.url = url;
+    await plain.close();
+  }
+});
 
 /** Dedicated workers the browser is running for this page (the orchestrator and the node workers). */
 async function workerTargets() {

@@ -15,7 +15,16 @@ const TYPES = {
   '.scn': 'text/plain; charset=utf-8',
 };
 
-export async function serve(dir) {
+// Cross-origin isolation, as the README asks of a host: with it, node workers share memory with the
+// orchestrator (a call costs microseconds instead of a message round trip). QUORATE_ISOLATED=0 serves
+// without it, the way a host that cannot set headers does, to test and measure the message path.
+const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'cross-origin',
+};
+
+export async function serve(dir, { isolated = process.env.QUORATE_ISOLATED !== '0' } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
@@ -26,7 +35,10 @@ export async function serve(dir) {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        ...(isolated ? ISOLATION : {}),
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -712,7 +712,7 @@ fn Playground() -> Html {
                             <option value={h.name()} selected={*h == state.hosting}>{ hosting_title(*h) }</option>
                         }) }
                     </select>
-                    <code data-testid="workers">{ workers_text(&frame) }</code>
+                    <code data-testid="workers" data-channel={channel_name()} title={channel_title()}>{ workers_text(&frame) }</code>
                 </label>
             </header>
             <section class="controls" aria-label="Run controls">
@@ -932,6 +932,29 @@ fn workers_text(frame: &Frame) -> String {
         format!("{running} workers · {crashed} crashed")
     } else {
         format!("{running} workers")
+    }
+}
+
+/// Whether the page is cross-origin isolated: then node workers answer the orchestrator over shared memory.
+fn shared_memory() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
+        .is_ok_and(|v| v.is_truthy())
+}
+
+fn channel_name() -> &'static str {
+    if shared_memory() {
+        "shared memory"
+    } else {
+        "messages"
+    }
+}
+
+fn channel_title() -> &'static str {
+    if shared_memory() {
+        "With a worker per node, each node worker answers the orchestrator over shared memory"
+    } else {
+        "With a worker per node, each node worker answers the orchestrator by message; served cross-origin \
+         isolated, they would share memory and run much faster"
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, SharedArrayBuffer, Uint8Array};
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::FromNode;
 use quorate_view::{EngineKind, RunSetup, UiCommand};
@@ -20,11 +20,22 @@ use web_sys::{
 };
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
+use crate::channel::{self, Channel, Reply};
 use crate::node::NodeProcess;
 use crate::session::{Out, Session};
 
 /// How long the orchestrator waits for a node worker before declaring it crashed.
 const ANSWER_TIMEOUT_MS: u32 = 10_000;
+
+/// How many times each end polls a shared-memory channel before it sleeps in `Atomics.wait`: a node's
+/// answer usually comes within microseconds, sooner than a sleep and a wake-up. A node polls less: while
+/// it spins, it holds a core that the orchestrator or another node may need.
+const ORCHESTRATOR_SPIN: u32 = 2_000;
+const NODE_SPIN: u32 = 100;
+
+/// Events per full-speed frame with a worker per node over shared memory: several times the message
+/// path's, few enough that a pause is obeyed within a fraction of a second.
+const SHARED_BATCH: u64 = 4_000;
 
 /// The name that makes a worker a node worker.
 pub const NODE_WORKER_NAME: &str = "node";
@@ -42,13 +53,39 @@ pub fn is_node_worker() -> bool {
         .is_ok_and(|g| g.name() == NODE_WORKER_NAME)
 }
 
-/// Runs this worker as a node worker: answers the orchestrator's messages until terminated.
+thread_local! {
+    /// The channel request a node worker is answering: where its panic hook reports.
+    static SERVING: RefCell<Option<(Channel, i32)>> = const { RefCell::new(None) };
+}
+
+/// Runs this worker as a node worker: answers the orchestrator until terminated, by message, or over a
+/// shared-memory channel once the orchestrator sends one (see `channel.rs`).
 pub fn run_node_worker() {
     let global: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let process = Rc::new(RefCell::new(NodeProcess::new()));
+    // A reply that did not fit its channel, kept for the bigger one that comes next.
+    let kept: Rc<RefCell<Option<Vec<u8>>>> = Rc::default();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        SERVING.with(|serving| {
+            if let Ok(serving) = serving.try_borrow() {
+                if let Some((channel, seq)) = serving.as_ref() {
+                    channel.panicked(*seq, &info.to_string());
+                }
+            }
+        });
+    }));
     let reply_to = global.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let bytes = Uint8Array::new(&event.data()).to_vec();
+        let data = event.data();
+        if let Some(buffer) = data.dyn_ref::<SharedArrayBuffer>() {
+            if let Some(channel) = Channel::on(buffer.clone()) {
+                serve(&process, &channel, &kept);
+            }
+            return;
+        }
+        let bytes = Uint8Array::new(&data).to_vec();
         let reply = process.borrow_mut().handle(&bytes);
         if let Some(reply) = reply {
             let _ = reply_to.post_message(&Uint8Array::from(&reply[..]));
@@ -84,6 +121,26 @@ pub fn run_lab_worker() {
     let _ = global.post_message(&Uint8Array::from(&encode(&ready)[..]));
 }
 
+/// Answers requests on `channel` until it moves to a new buffer (which comes by message).
+fn serve(process: &RefCell<NodeProcess>, channel: &Channel, kept: &RefCell<Option<Vec<u8>>>) {
+    let mut last = 0;
+    if let Some(reply) = kept.borrow_mut().take() {
+        // The orchestrator counts the kept reply as this buffer's first request.
+        channel.answer(1, Some(&reply));
+        last = 1;
+    }
+    while let Some((seq, request)) = channel.next_request(last, NODE_SPIN) {
+        last = seq;
+        SERVING.with(|s| *s.borrow_mut() = Some((channel.clone(), seq)));
+        let reply = process.borrow_mut().handle(&request);
+        SERVING.with(|s| *s.borrow_mut() = None);
+        if !channel.answer(seq, reply.as_deref()) {
+            *kept.borrow_mut() = reply;
+            return;
+        }
+    }
+}
+
 /// Internal messages of the orchestrator.
 pub enum Msg {
     /// Bytes from node `n`'s worker of this incarnation.
@@ -104,6 +161,13 @@ struct NodeWorker {
     worker: WebWorker,
     incarnation: u64,
     url: String,
+    /// The shared-memory channel, where the page is cross-origin isolated.
+    channel: Option<Channel>,
+    /// The channel's last request, and whether its answer is still to be read.
+    seq: i32,
+    asked: bool,
+    /// Whether the worker has been sent its channel.
+    shared: bool,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -133,35 +197,107 @@ pub struct Orchestrator {
     /// Node messages received so far, and at the watchdog's last beat.
     progress: u64,
     seen: u64,
+    /// Whether node workers get shared-memory channels (the page is cross-origin isolated).
+    shared: bool,
     _watchdog: Interval,
 }
 
 impl Orchestrator {
     fn carry_out(&mut self, scope: &WorkerScope<Self>, out: Vec<Out>) {
         let mut queue: std::collections::VecDeque<Out> = out.into();
-        while let Some(o) = queue.pop_front() {
-            match o {
-                Out::Frame(frame) => {
-                    if let Some(handler) = self.handler {
-                        scope.respond(handler, encode(&*frame));
+        loop {
+            while let Some(o) = queue.pop_front() {
+                match o {
+                    Out::Frame(frame) => {
+                        if let Some(handler) = self.handler {
+                            scope.respond(handler, encode(&*frame));
+                        }
                     }
-                }
-                Out::Spawn(node) => {
-                    if let Err(e) = self.spawn(scope, node) {
-                        queue.extend(self.session.node_failed(node, e));
+                    Out::Spawn(node) => {
+                        if let Err(e) = self.spawn(scope, node) {
+                            queue.extend(self.session.node_failed(node, e));
+                        }
                     }
-                }
-                Out::ToNode(node, bytes) => {
-                    if let Some(w) = self.workers.get(&node) {
-                        let _ = w.worker.post_message(&Uint8Array::from(&bytes[..]));
+                    Out::ToNode(node, bytes) => {
+                        let Some(w) = self.workers.get(&node) else {
+                            continue;
+                        };
+                        if w.channel.is_none() {
+                            let _ = w.worker.post_message(&Uint8Array::from(&bytes[..]));
+                            continue;
+                        }
+                        if w.asked {
+                            queue.extend(self.collect(node));
+                        }
+                        self.ask(node, &bytes);
                     }
-                }
-                Out::Terminate(node) => {
-                    if let Some(w) = self.workers.remove(&node) {
-                        w.end();
+                    Out::Terminate(node) => {
+                        if let Some(w) = self.workers.remove(&node) {
+                            w.end();
+                        }
                     }
                 }
             }
+            // Requests on channels run while the others are written; their answers come back in node
+            // order (the session does not depend on the order of answers).
+            let Some(node) = self.workers.iter().find(|(_, w)| w.asked).map(|(n, _)| *n) else {
+                break;
+            };
+            queue.extend(self.collect(node));
+        }
+    }
+
+    /// Writes a request on node `node`'s channel, moving it to a bigger buffer if it does not fit.
+    fn ask(&mut self, node: u32, bytes: &[u8]) {
+        let Some(w) = self.workers.get_mut(&node) else {
+            return;
+        };
+        let Some(channel) = w.channel.as_ref() else {
+            return;
+        };
+        w.seq += 1;
+        if !channel.request(w.seq, bytes) {
+            channel.moved(w.seq);
+            let bigger = Channel::new(grown(channel.capacity(), bytes.len()));
+            let _ = w.worker.post_message(bigger.buffer());
+            w.seq = 1;
+            bigger.request(w.seq, bytes);
+            w.channel = Some(bigger);
+        }
+        w.asked = true;
+    }
+
+    /// Waits for the answer on node `node`'s channel and hands it to the session.
+    fn collect(&mut self, node: u32) -> Vec<Out> {
+        loop {
+            let Some(w) = self.workers.get_mut(&node) else {
+                return Vec::new();
+            };
+            let Some(channel) = w.channel.clone() else {
+                return Vec::new();
+            };
+            let reply = channel.reply(w.seq, ORCHESTRATOR_SPIN, ANSWER_TIMEOUT_MS as f64);
+            w.asked = false;
+            self.progress += 1;
+            return match reply {
+                Reply::None => Vec::new(),
+                Reply::Bytes(bytes) => self.session.node_message(node, &bytes),
+                Reply::Panic(text) => self.session.node_failed(node, text),
+                Reply::Silent => self.session.node_failed(
+                    node,
+                    format!("no answer within {} s", ANSWER_TIMEOUT_MS / 1000),
+                ),
+                Reply::TooBig(len) => {
+                    // The node kept its reply and went back to its event loop for a bigger buffer.
+                    let bigger = Channel::new(grown(channel.capacity(), len as usize));
+                    bigger.expect(1);
+                    let _ = w.worker.post_message(bigger.buffer());
+                    w.seq = 1;
+                    w.asked = true;
+                    w.channel = Some(bigger);
+                    continue;
+                }
+            };
         }
     }
 
@@ -204,12 +340,18 @@ impl Orchestrator {
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // Sent once the worker said Ready (a message that comes earlier finds no handler and is lost).
+        let channel = self.shared.then(|| Channel::new(channel::FIRST_CAPACITY));
         if let Some(old) = self.workers.insert(
             node,
             NodeWorker {
                 worker,
                 incarnation,
                 url,
+                channel,
+                seq: 0,
+                asked: false,
+                shared: false,
                 _on_message: on_message,
                 _on_error: on_error,
             },
@@ -226,6 +368,12 @@ impl Orchestrator {
     }
 }
 
+/// A channel's new capacity: room for `needed` bytes, and at least double the old one.
+fn grown(capacity: u32, needed: usize) -> u32 {
+    let needed = u32::try_from(needed).unwrap_or(u32::MAX / 4);
+    capacity.saturating_mul(2).max(needed.next_power_of_two())
+}
+
 impl Worker for Orchestrator {
     type Message = Msg;
     /// An encoded `UiCommand`.
@@ -235,7 +383,7 @@ impl Worker for Orchestrator {
 
     fn create(scope: &WorkerScope<Self>) -> Self {
         // A placeholder run until the UI sends `Start` with its seed.
-        let (session, _) = Session::new(RunSetup {
+        let (mut session, _) = Session::new(RunSetup {
             engine: EngineKind::Demo,
             seed: 0,
             nodes: 1,
@@ -244,6 +392,10 @@ impl Worker for Orchestrator {
             hosting: quorate_view::Hosting::Inline,
             params: Vec::new(),
         });
+        let shared = channel::available();
+        if shared {
+            session.set_per_node_batch(SHARED_BATCH);
+        }
         let watchdog = {
             let scope = scope.clone();
             Interval::new(ANSWER_TIMEOUT_MS, move || scope.send_message(Msg::Tick))
@@ -256,6 +408,7 @@ impl Worker for Orchestrator {
             incarnations: 0,
             progress: 0,
             seen: 0,
+            shared,
             _watchdog: watchdog,
         }
     }
@@ -267,6 +420,16 @@ impl Worker for Orchestrator {
                     return;
                 }
                 self.progress += 1;
+                if let Some(w) = self.workers.get_mut(&node) {
+                    if let (Some(channel), false) = (&w.channel, w.shared) {
+                        // Its first message (Ready): from now on it answers on the channel.
+                        w.shared = true;
+                        if w.worker.post_message(channel.buffer()).is_err() {
+                            // It goes on by message.
+                            w.channel = None;
+                        }
+                    }
+                }
                 self.session.node_message(node, &bytes)
             }
             Msg::Failed(node, incarnation, error) => {

@@ -11,6 +11,8 @@ pub mod present;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]
+pub mod channel;
+#[cfg(target_arch = "wasm32")]
 pub mod glue;
 
 pub use session::{Out, Session};

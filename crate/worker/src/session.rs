@@ -44,6 +44,8 @@ const MAX_EVENTS_PER_ADVANCE: u64 = 200_000;
 const FULL_SPEED_EVENTS: u64 = 20_000;
 /// Events driven between two collections of the trace records (which keep only the newest lines).
 const DRIVE_CHUNK: u64 = 2_000;
+/// Events per full-speed `Advance` with a worker per node over messages: each call waits for a round trip
+/// through the workers' event loops, so a frame carries fewer.
 const FULL_SPEED_EVENTS_PER_NODE: u64 = 1_000;
 /// Largest cluster the page hosts (gossip members each keep a view of all: memory grows as N²).
 pub const MAX_NODES: u32 = 1_000;
@@ -80,6 +82,7 @@ trait Runner {
     fn now(&self) -> SimTime;
     fn events(&self) -> u64;
     fn set_error(&mut self, error: String);
+    fn set_per_node_batch(&mut self, events: u64);
 }
 
 /// The orchestrator's run, of whichever engine the UI asked for.
@@ -87,6 +90,8 @@ pub struct Session {
     run: Box<dyn Runner>,
     /// UI commands that arrived while a task was waiting for node workers.
     queue: VecDeque<UiCommand>,
+    /// Events per frame at full speed with a worker per node (see [`Session::set_per_node_batch`]).
+    per_node_batch: u64,
 }
 
 impl Session {
@@ -98,6 +103,7 @@ impl Session {
             Session {
                 run,
                 queue: VecDeque::new(),
+                per_node_batch: FULL_SPEED_EVENTS_PER_NODE,
             },
             out,
         )
@@ -141,6 +147,7 @@ impl Session {
             },
             command => self.queue.push_back(command),
         }
+        self.run.set_per_node_batch(self.per_node_batch);
         self.drain(&mut out);
         out
     }
@@ -182,6 +189,14 @@ impl Session {
             };
             self.run.handle(command, out);
         }
+    }
+
+    /// How many events a full-speed frame drives with a worker per node. A call to a node worker costs a
+    /// message round trip (a fraction of a millisecond) by default; over a shared-memory channel it costs
+    /// microseconds, and a frame can carry as many events as an inline one.
+    pub fn set_per_node_batch(&mut self, events: u64) {
+        self.per_node_batch = events.max(1);
+        self.run.set_per_node_batch(self.per_node_batch);
     }
 
     /// Whether the run is waiting for node workers.
@@ -290,6 +305,8 @@ pub struct Run<E: Present> {
     flags: BTreeMap<NodeId, u8>,
     /// The failure or rumor being followed.
     spread: Option<Spread>,
+    /// Events per full-speed frame with a worker per node.
+    per_node_batch: u64,
 }
 
 impl<E: Present> Run<E> {
@@ -350,6 +367,7 @@ impl<E: Present> Run<E> {
             selected: None,
             flags: BTreeMap::new(),
             spread: None,
+            per_node_batch: FULL_SPEED_EVENTS_PER_NODE,
         };
         if fresh {
             // Boot: in per-node mode the nodes start in their own workers.
@@ -727,7 +745,7 @@ impl<E: Present> Run<E> {
         if self.speed.is_infinite() {
             // As fast as possible: a fixed batch of events per frame.
             let batch = if self.per_node {
-                FULL_SPEED_EVENTS_PER_NODE
+                self.per_node_batch
             } else {
                 FULL_SPEED_EVENTS
             };
@@ -1096,6 +1114,9 @@ impl<E: Present> Runner for Run<E> {
     }
     fn events(&self) -> u64 {
         self.world.events()
+    }
+    fn set_per_node_batch(&mut self, events: u64) {
+        self.per_node_batch = events;
     }
     fn set_error(&mut self, error: String) {
         self.error = Some(error);

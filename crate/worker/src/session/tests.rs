@@ -1290,3 +1290,29 @@ fn a_rumor_spread_is_followed_with_a_worker_per_node() {
     let last = f.spread.unwrap().measured.last().copied().unwrap();
     assert_eq!(last.1, 1.0, "everyone got it: {last:?}");
 }
+
+#[test]
+fn a_full_speed_frame_with_a_worker_per_node_carries_the_batch_the_channel_allows() {
+    let full_speed_frame = |h: &mut Harness| {
+        h.send(UiCommand::SetSpeed(f64::INFINITY));
+        let before = h.session.events();
+        h.send(UiCommand::Advance { wall_ms: 16.0 });
+        h.session.events() - before
+    };
+    let mut h = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS_PER_NODE);
+    // Over shared memory a call costs what an inline step does: the frame may carry as many events.
+    h.session.set_per_node_batch(FULL_SPEED_EVENTS);
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS);
+    // A new run keeps the setting.
+    h.send(UiCommand::Start(RunSetup {
+        engine: EngineKind::Gossip,
+        seed: 4,
+        nodes: 6,
+        replay: Vec::new(),
+        until: None,
+        hosting: Hosting::PerNode,
+        params: Vec::new(),
+    }));
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS);
+}
