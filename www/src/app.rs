@@ -14,11 +14,14 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
+use crate::automaton::Automata;
 use crate::chart::SpreadChart;
+use crate::glossary;
 use crate::grid::Grid;
 use crate::help::{log_matches, Help, Theme};
 use crate::lamport::Lamport;
 use crate::link::Orchestrator;
+use crate::loggrid::{LogGrid, LogLegend};
 use crate::ring::Ring;
 use crate::url;
 
@@ -782,6 +785,9 @@ fn Playground() -> Html {
                     }
                 </div>
                 <aside class="nodes" aria-label="Nodes">
+                    if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
+                        <LogLegend />
+                    }
                     { for frame.nodes.iter().map(|n| {
                         let id = n.id;
                         let down = n.status == NodeStatus::Down;
@@ -789,7 +795,7 @@ fn Playground() -> Html {
                             <div class={classes!("node-card", status_class(n.status), n.role.as_deref().map(role_class))} data-node={id.to_string()} onclick={on_select.reform(move |_| id)}>
                                 <strong>{ format!("n{id}") }</strong>
                                 <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
-                                <span class="role" data-testid={format!("role-n{id}")}>{ n.role.clone().unwrap_or_default() }</span>
+                                <span class="role" data-testid={format!("role-n{id}")}>{ glossary::term(n.role.as_deref().unwrap_or_default()) }</span>
                                 <span class="summary" data-testid={format!("summary-n{id}")}>{ &n.summary }</span>
                                 <label class="side" title="Side B of the next partition">
                                     <input type="checkbox" checked={state.side_b.contains(&id)} onchange={on_side.reform(move |_| id)} aria-label={format!("put n{id} on side B")} />
@@ -803,24 +809,19 @@ fn Playground() -> Html {
                                         { if n.status == NodeStatus::Paused { "resume" } else { "pause" } }
                                     </button>
                                 }
-                                if !n.log.is_empty() {
-                                    <div class="log-strip" aria-label={format!("log of n{id}")} data-testid={format!("log-n{id}")}>
-                                        { for n.log.iter().map(|c| html! {
-                                            <span class={classes!("cell", c.committed.then_some("committed"))}
-                                                style={format!("--hue: {}", (c.term * 67) % 360)}
-                                                title={format!("index {} · term {} · {}{}", c.index, c.term, c.label, if c.committed { " · committed" } else { "" })}>
-                                                { c.term }
-                                            </span>
-                                        }) }
-                                    </div>
+                                if !n.log.is_empty() || n.log_marks.is_some() {
+                                    <LogGrid id={id} cells={n.log.clone()} marks={n.log_marks} followers={n.followers.clone()} />
                                 }
                             </div>
                         }
                     }) }
                     if let Some(node) = selected {
                         <dl class="details" aria-label={format!("details of n{}", node.id)}>
-                            { for node.details.iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
+                            { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
                         </dl>
+                        if !node.automata.is_empty() {
+                            <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
+                        }
                         if frame.hosting.per_node && node.status != NodeStatus::Down {
                             <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
                                 title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">

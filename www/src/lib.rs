@@ -3,9 +3,11 @@
 //! It depends on crate/view and the Yew stack only (DESIGN.md rule 3): it never holds engine state.
 
 pub mod app;
+pub mod automaton;
 pub mod chart;
 pub mod embed;
 pub mod faults;
+pub mod glossary;
 pub mod grid;
 pub mod help;
 pub mod lab;
@@ -13,6 +15,7 @@ pub mod lab_chart;
 pub mod lamport;
 pub mod lesson;
 pub mod link;
+pub mod loggrid;
 pub mod pacing;
 pub mod ring;
 pub mod systems;

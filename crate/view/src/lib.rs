@@ -5,6 +5,7 @@
 //! alone.
 
 pub mod codec;
+pub mod detail;
 pub mod host;
 pub mod lab;
 pub mod lesson;
@@ -16,6 +17,7 @@ pub mod system;
 
 use serde::{Deserialize, Serialize};
 
+pub use detail::{AutomatonView, FollowerView, LogMarks, TransitionView};
 pub use lesson::{LessonStepView, LessonView};
 pub use share::{
     decode as decode_log, encode as encode_log, shareable, SharedCommand, MAX_SHARED_COMMANDS,
@@ -425,6 +427,15 @@ pub struct NodeView {
     /// The tail of the node's replicated log, oldest first (Raft), empty for engines without one.
     #[serde(default)]
     pub log: Vec<LogCell>,
+    /// Where the log's snapshot, commit and applied boundaries are (Raft).
+    #[serde(default)]
+    pub log_marks: Option<LogMarks>,
+    /// On a leader: each follower's match and next index and progress state.
+    #[serde(default)]
+    pub followers: Vec<FollowerView>,
+    /// The node's own role automaton (Raft), or its view of each peer's member state (gossip).
+    #[serde(default)]
+    pub automata: Vec<AutomatonView>,
     /// Label/value pairs for the detail panel.
     pub details: Vec<(String, String)>,
     /// This node's part of the system view (a server's store, an agent's programs); the orchestrator
@@ -444,7 +455,7 @@ pub struct LogCell {
 }
 
 /// Log cells a node view carries at most (the newest).
-pub const MAX_LOG_CELLS: usize = 24;
+pub const MAX_LOG_CELLS: usize = 100;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimerView {

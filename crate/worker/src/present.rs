@@ -5,8 +5,9 @@
 use quorate_core::{Duration, NodeId, Scripted, SimTime};
 use quorate_sim::{Latency, LinkParams};
 use quorate_view::spread::{cell, Focus};
-use quorate_view::{LogCell, Milestone, NodeView, TimerView, MAX_LOG_CELLS};
+use quorate_view::{Milestone, NodeView, TimerView};
 
+pub mod detail;
 mod systems;
 pub use systems::compare;
 
@@ -101,6 +102,9 @@ fn blank(id: NodeId) -> NodeView {
         summary: String::new(),
         timer: None,
         log: Vec::new(),
+        log_marks: None,
+        followers: Vec::new(),
+        automata: Vec::new(),
         details: Vec::new(),
         system: None,
     }
@@ -163,14 +167,9 @@ impl Present for quorate_raft::Raft {
 
     fn present(s: &quorate_raft::Status, config: &quorate_raft::Config, now: SimTime) -> NodeView {
         use quorate_raft::RoleKind;
-        let role = match s.role {
-            RoleKind::Follower => "follower",
-            RoleKind::PreCandidate => "pre-candidate",
-            RoleKind::Candidate => "candidate",
-            RoleKind::Leader => "leader",
-        };
+        let role = detail::role_name(s.role);
         let last = s.log.last().map_or(s.snapshot_index, |e| e.index);
-        let mut details = vec![
+        let details = vec![
             ("role".to_string(), role.to_string()),
             ("term".to_string(), s.term.to_string()),
             (
@@ -185,31 +184,19 @@ impl Present for quorate_raft::Raft {
             ("commit".to_string(), s.commit.to_string()),
             ("applied".to_string(), s.applied.to_string()),
         ];
-        for p in &s.progress {
-            details.push((
-                format!("{} match/next", p.id),
-                format!("{}/{} {:?}", p.matched, p.next, p.state),
-            ));
-        }
         let timer = (s.role != RoleKind::Leader)
             .then_some(s.election_deadline)
             .flatten()
             .map(|d| countdown("election timeout", d, now, config.election_timeout_max));
-        let skip = s.log.len().saturating_sub(MAX_LOG_CELLS);
-        let log = s.log[skip..]
-            .iter()
-            .map(|e| LogCell {
-                index: e.index,
-                term: e.term,
-                committed: e.index <= s.commit,
-                label: e.data.to_string(),
-            })
-            .collect();
+        let (log, marks) = detail::raft_log(s);
         NodeView {
             role: Some(role.to_string()),
             summary: format!("term {} · commit {}", s.term, s.commit),
             timer,
             log,
+            log_marks: Some(marks),
+            followers: detail::raft_followers(s),
+            automata: vec![detail::raft_automaton(s)],
             details,
             ..blank(s.id)
         }
@@ -271,6 +258,7 @@ impl Present for quorate_gossip::Gossip {
             role: Some(role.to_string()),
             summary: format!("{alive} alive · {suspect} suspect · {dead} dead"),
             timer,
+            automata: detail::gossip_automata(s),
             details,
             ..blank(s.node)
         }

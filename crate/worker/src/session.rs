@@ -827,6 +827,9 @@ impl<E: Present> Run<E> {
                         summary,
                         timer: None,
                         log: Vec::new(),
+                        log_marks: None,
+                        followers: Vec::new(),
+                        automata: Vec::new(),
                         details: Vec::new(),
                         system: None,
                     }

@@ -8,7 +8,7 @@ use quorate_systems::consul::{self, program::Spec as ConsulSpec, ConsulConfig, C
 use quorate_systems::etcd::{self, program::Spec as EtcdSpec, EtcdConfig, EtcdNode};
 use quorate_systems::measure::{self, Fault, Settings, System, Timeline};
 use quorate_view::system::{Fact, PhaseView, Scope, SystemTimeline, SystemView, TableView, Tone};
-use quorate_view::{CompareFault, ComparisonView, LogCell, Milestone, NodeView, MAX_LOG_CELLS};
+use quorate_view::{CompareFault, ComparisonView, Milestone, NodeView};
 
 use super::{blank, countdown, link, Present};
 
@@ -28,20 +28,6 @@ fn raft_role(raft: &quorate_raft::Status, leader: &str, other: &str) -> String {
     } else {
         other.to_string()
     }
-}
-
-/// The tail of a server's Raft log, as the Raft view draws it.
-fn log_cells(raft: &quorate_raft::Status) -> Vec<LogCell> {
-    let skip = raft.log.len().saturating_sub(MAX_LOG_CELLS);
-    raft.log[skip..]
-        .iter()
-        .map(|e| LogCell {
-            index: e.index,
-            term: e.term,
-            committed: e.index <= raft.commit,
-            label: e.data.to_string(),
-        })
-        .collect()
 }
 
 fn raft_details(raft: &quorate_raft::Status) -> Vec<(String, String)> {
@@ -193,7 +179,11 @@ impl Present for ConsulNode {
                     kv.raft.term, kv.raft.commit
                 );
                 view.timer = election_timer(&kv.raft, &config.kv.raft, now);
-                view.log = log_cells(&kv.raft);
+                let (log, marks) = super::detail::raft_log(&kv.raft);
+                view.log = log;
+                view.log_marks = Some(marks);
+                view.followers = super::detail::raft_followers(&kv.raft);
+                view.automata = vec![super::detail::raft_automaton(&kv.raft)];
                 view.role = Some(role);
                 view.system = Some(consul_store(s, kv, config, now));
             }
@@ -506,7 +496,11 @@ impl Present for EtcdNode {
                             )
                         })
                 });
-                view.log = log_cells(&kv.raft);
+                let (log, marks) = super::detail::raft_log(&kv.raft);
+                view.log = log;
+                view.log_marks = Some(marks);
+                view.followers = super::detail::raft_followers(&kv.raft);
+                view.automata = vec![super::detail::raft_automaton(&kv.raft)];
                 view.role = Some(role);
                 view.system = Some(etcd_store(kv, config, now));
             }
