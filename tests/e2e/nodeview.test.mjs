@@ -59,7 +59,7 @@ test('the log grid marks committed and applied entries; the automaton shows the 
   assert.ok((await grid.locator('.cell.applied').count()) >= 4, 'applied entries carry their mark');
   assert.equal(await grid.locator('.commit-mark').count(), 1, 'one commit boundary');
   assert.equal(Number(await grid.getAttribute('data-commit')), await grid.locator('.cell.committed').count());
-  assert.match(await grid.locator('.cell.committed').last().getAttribute('title'), /z=3 · committed · applied/);
+  assert.match(await grid.locator('.cell.committed').last().getAttribute('title'), /z=3"? · committed · applied/);
   await ctx.page.getByTestId('log-legend').waitFor();
   const a = await automaton();
   assert.equal(a.node, follower);
@@ -112,8 +112,8 @@ test('a killed leader: a follower times out to pre-candidate, then wins its vote
 
 test('gossip: a killed peer turns suspect, then dead, in the selected node’s view with its cause', async () => {
   // A new document (not only a new fragment), so nothing of the Raft run is left on the page.
+  await ctx.page.goto('about:blank');
   await ctx.page.goto(ctx.url + '#engine=gossip&seed=5&nodes=5');
-  await ctx.page.reload();
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
   await ctx.page.waitForFunction(() => /5 alive/.test(document.querySelector('[data-testid=summary-n1]')?.textContent ?? ''), null, {
     timeout: 20_000,
@@ -121,8 +121,11 @@ test('gossip: a killed peer turns suspect, then dead, in the selected node’s v
   await select(1);
   await ctx.page.getByRole('combobox', { name: 'peer whose state to show' }).selectOption('3');
   assert.equal((await automaton()).state, 'alive');
-  await ctx.page.getByRole('slider', { name: /speed/ }).fill('0.7');
+  await ctx.page.getByRole('slider', { name: /speed/ }).fill('0.3');
   await ctx.page.getByRole('button', { name: 'kill n3' }).click();
+  // The kill button sits on n3's card, which selects n3: select n1 again and pick its view of n3.
+  await select(1);
+  await ctx.page.getByRole('combobox', { name: 'peer whose state to show' }).selectOption('3');
   const seen = [];
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -147,7 +150,11 @@ test('gossip: a killed peer turns suspect, then dead, in the selected node’s v
 test('protocol terms explain themselves on hover and keyboard focus', async () => {
   const term = ctx.page.locator('.details .gloss', { hasText: 'incarnation' }).first();
   assert.match(await term.getAttribute('title'), /refute a suspicion/);
+  // Reach it by keyboard (focus-visible): focus it, step back one stop and forward again.
   await term.focus();
+  await ctx.page.keyboard.press('Shift+Tab');
+  await ctx.page.keyboard.press('Tab');
+  assert.equal(await term.evaluate((el) => el === document.activeElement), true);
   const tip = await term.evaluate((el) => getComputedStyle(el, '::after').content);
   assert.match(tip, /refute a suspicion/);
   await ctx.shot('nodeview-gloss.png');
