@@ -481,7 +481,7 @@ pub fn LabPage() -> Html {
                 <p>{ "The exact distribution of informed members per round (each informed member pushes to f others; each push is lost with probability loss), its mean and 5-95% band, beside Serf's logistic model. Run the convergence experiment to add the measured runs for the same N, f and loss." }</p>
                 <div class="lab-sliders">
                     { slider("N", "markov-n", 2.0, f64::from(MARKOV_MAX_N), 1.0, f64::from(s.n), Rc::new(|v, s| Spread { n: v as u32, fanout: s.fanout.min(v as u32 - 1).max(1), ..s })) }
-                    { slider("fanout", "markov-fanout", 1.0, 8.0, 1.0, f64::from(s.fanout), Rc::new(|v, s| Spread { fanout: v as u32, ..s })) }
+                    { slider("fanout", "markov-fanout", 1.0, f64::from(s.n.clamp(2, 9) - 1), 1.0, f64::from(s.fanout), Rc::new(|v, s| Spread { fanout: (v as u32).clamp(1, s.n.max(2) - 1), ..s })) }
                     { slider("loss", "markov-loss", 0.0, 0.9, 0.05, s.loss, Rc::new(|v, s| Spread { loss: (v * 100.0).round() / 100.0, ..s })) }
                 </div>
                 { crate::lab_chart::markov(s, markov.as_ref(), &measured) }

@@ -282,25 +282,57 @@ fn rows(experiment: Experiment, answered: &Answered) -> (Vec<&'static str>, Vec<
             (head, rows)
         }
         Experiment::Convergence => {
-            let xs: Vec<f64> = answered
+            // (rounds to 99.99%, members informed at the end, members, converged)
+            let runs: Vec<(f64, u32, u32, bool)> = answered
                 .iter()
-                .filter_map(|(_, o)| match o {
-                    LabOutcome::Convergence { rounds_to_9999, .. } => Some(*rounds_to_9999),
+                .filter_map(|(t, o)| match (t, o) {
+                    (
+                        LabTask::Convergence { spread, .. },
+                        LabOutcome::Convergence {
+                            rounds_to_9999,
+                            final_informed,
+                            converged,
+                            ..
+                        },
+                    ) => Some((*rounds_to_9999, *final_informed, spread.n, *converged)),
                     _ => None,
                 })
                 .collect();
+            let xs: Vec<f64> = runs.iter().filter(|r| r.3).map(|r| r.0).collect();
+            let censored: Vec<&(f64, u32, u32, bool)> = runs.iter().filter(|r| !r.3).collect();
             let (m, sd) = lab::mean_sd(&xs);
+            let mut rows = Vec::new();
+            if !xs.is_empty() {
+                rows.push(vec![
+                    "converged".into(),
+                    xs.len().to_string(),
+                    format!("{m:.2}"),
+                    format!("{sd:.2}"),
+                    "1".into(),
+                ]);
+            }
+            if !censored.is_empty() {
+                let least = censored
+                    .iter()
+                    .map(|r| f64::from(r.1) / f64::from(r.2.max(1)))
+                    .fold(f64::INFINITY, f64::min);
+                rows.push(vec![
+                    "not converged".into(),
+                    censored.len().to_string(),
+                    "-".into(),
+                    "-".into(),
+                    format!("{least:.4}"),
+                ]);
+            }
             (
-                vec!["runs", "measured_rounds_to_99.99%_mean", "sd"],
-                if xs.is_empty() {
-                    vec![]
-                } else {
-                    vec![vec![
-                        xs.len().to_string(),
-                        format!("{m:.2}"),
-                        format!("{sd:.2}"),
-                    ]]
-                },
+                vec![
+                    "outcome",
+                    "runs",
+                    "measured_rounds_to_99.99%_mean",
+                    "sd",
+                    "least_fraction_informed",
+                ],
+                rows,
             )
         }
         Experiment::Detection => {
@@ -405,7 +437,7 @@ pub fn result(experiment: Experiment, answered: &Answered) -> Html {
                 ) }
             }
             if experiment == Experiment::Convergence {
-                <p>{ "The measured runs are drawn on the Markov chart below." }</p>
+                <p>{ "The measured runs are drawn on the Markov chart below. A run that has not reached 99.99% of members within 120 s is counted as not converged, with the fraction it had informed." }</p>
             }
             { table(&head, body) }
         </>
