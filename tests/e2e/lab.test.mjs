@@ -1,7 +1,8 @@
 // The lab page: Figure 16 with a few seeds runs on the pool of lab workers until progress reaches 100%,
 // the chart is drawn with the paper's points, and Export CSV downloads the CLI's form. Cancel ends the
 // pool's workers and the progress stops. The Markov sliders redraw the chain. And a lesson link with a
-// step opens that lesson at that step (a step the lesson lacks is refused with a message).
+// step opens that lesson at that step (a step the lesson lacks is refused with a message). A job that
+// fails (its worker panics, or cannot read the job) is reported with its seed and the run still ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -95,6 +96,36 @@ test('the Markov sliders change the chart', async () => {
   await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 120_000 });
   await ctx.page.getByTestId('markov-chart').filter({ hasText: 'measured (3 runs)' }).waitFor();
   await ctx.shot('lab-convergence.png');
+});
+
+test('a job whose worker dies or cannot read it fails by name, and the run still finishes', async () => {
+  // Test-only hooks of the lab's address (quorate_view::lab::LabHooks): job 2 is sent as a panic (its
+  // worker traps), job 5 as bytes that are not a job.
+  await ctx.page.goto('about:blank');
+  await ctx.page.goto(ctx.url + 'lab.html#crash-job=2&garble-job=5');
+  await ctx.page.getByTestId('lab-experiment').selectOption('fig16');
+  await setSeeds(1);
+  await ctx.page.getByTestId('lab-run').click();
+  await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 120_000 });
+  assert.equal(await text('lab-done'), ' 7 of 7 jobs');
+  assert.equal(await text('lab-failed-count'), ', 2 failed');
+  const failed = await text('lab-failed');
+  assert.match(failed, /2 jobs failed/);
+  assert.match(failed, /job 2 \(Figure 16, 150-151 ms, seed 1\): its worker (panicked: [\s\S]*told to panic|failed: )/);
+  assert.match(failed, /job 5 \(Figure 16, 150-200 ms, seed 1\): its worker could not read the job: malformed message/);
+  // The other five answered: their ranges are in the chart with one trial each.
+  const svg = await ctx.page.getByTestId('fig16-chart').innerHTML();
+  assert.match(svg, /150-150 ms \(1\)/);
+  assert.doesNotMatch(svg, /150-151 ms/);
+  assert.equal(await ctx.page.getByTestId('lab-run').isDisabled(), false, 'the run is over');
+  await ctx.shot('lab-failed-jobs.png');
+  for (let i = 0; i < 50 && ctx.page.workers().length > 1; i++) await ctx.page.waitForTimeout(100);
+  assert.equal(ctx.page.workers().length, 1, 'the pool is gone, the dead worker too; the chain worker stays');
+
+  // A hook the address does not know is named, not ignored.
+  await ctx.page.goto('about:blank');
+  await ctx.page.goto(ctx.url + 'lab.html#crash-job=two');
+  assert.match(await text('lab-address-error'), /crash-job in the lab's address must be a job number from 1, got "two"/);
 });
 
 test('a lesson link opens that lesson at that step; a step it lacks is refused', async () => {

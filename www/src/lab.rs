@@ -5,22 +5,17 @@
 //! The page measures nothing itself: every number comes from a lab worker, which runs the functions
 //! `quorate lab` runs (crate/worker/src/lab.rs).
 
-use std::collections::VecDeque;
 use std::rc::Rc;
 
-use js_sys::{Array, Uint8Array};
-use quorate_view::codec::{decode, encode};
+use quorate_view::codec::decode;
 use quorate_view::lab::{
-    self as lab, Experiment, LabAnswer, LabJob, LabOutcome, LabTask, Spread, MARKOV_MAX_N,
-    MARKOV_ROUNDS,
+    self as lab, Experiment, LabAnswer, LabHooks, LabJob, LabOutcome, LabTask, Spread,
+    MARKOV_MAX_N, MARKOV_ROUNDS,
 };
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, MessageEvent, Url, Worker, WorkerOptions};
 use yew::prelude::*;
 
-/// The name the worker script gives a lab worker (crate/worker's `LAB_WORKER_NAME`).
-const LAB_WORKER_NAME: &str = "lab";
+use crate::lab_pool::{self, Heard, LabWorker, Pool, PoolEvent};
+
 /// Most seeds a run may ask for.
 const MAX_SEEDS: u64 = 1_000;
 
@@ -43,97 +38,16 @@ fn pool_size() -> usize {
     }
 }
 
-/// The address of `worker.js`, next to this page.
-fn worker_script() -> String {
-    let href = gloo::utils::window().location().href().unwrap_or_default();
-    let page = href.split(['#', '?']).next().unwrap_or_default();
-    let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
-    format!("{dir}worker.js")
-}
-
-/// A lab worker and what it holds on to.
-struct LabWorker {
-    worker: Worker,
-    url: String,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-}
-
-impl LabWorker {
-    /// Starts a worker; `on_bytes` gets every message it posts.
-    fn spawn(on_bytes: impl Fn(Vec<u8>) + 'static) -> Result<LabWorker, String> {
-        let script = worker_script();
-        let wasm = script
-            .strip_suffix(".js")
-            .map(|stem| format!("{stem}_bg.wasm"))
-            .ok_or_else(|| format!("{script} does not end in .js"))?;
-        let shim =
-            format!("importScripts({script:?});wasm_bindgen({{ module_or_path: {wasm:?} }});");
-        let options = BlobPropertyBag::new();
-        options.set_type("application/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(
-            &Array::of1(&JsValue::from_str(&shim)),
-            &options,
-        )
-        .map_err(|e| format!("{e:?}"))?;
-        let url = Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-        let worker_options = WorkerOptions::new();
-        worker_options.set_name(LAB_WORKER_NAME);
-        let worker = Worker::new_with_options(&url, &worker_options)
-            .map_err(|e| format!("could not start a lab worker: {e:?}"))?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            on_bytes(Uint8Array::new(&event.data()).to_vec());
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        Ok(LabWorker {
-            worker,
-            url,
-            _on_message: on_message,
-        })
-    }
-
-    fn post(&self, job: &LabJob) {
-        let _ = self
-            .worker
-            .post_message(&Uint8Array::from(&encode(job)[..]));
-    }
-
-    fn end(self) {
-        self.worker.set_onmessage(None);
-        self.worker.terminate();
-        let _ = Url::revoke_object_url(&self.url);
-    }
-}
-
-/// The pool of a run: jobs not yet handed out, and the workers.
-#[derive(Default)]
-struct Pool {
-    queue: VecDeque<LabJob>,
-    workers: Vec<LabWorker>,
-}
-
-impl Pool {
-    /// Hands worker `w` the next job, if any is left.
-    fn feed(&mut self, w: usize) {
-        if let (Some(job), Some(worker)) = (self.queue.pop_front(), self.workers.get(w)) {
-            worker.post(&job);
-        }
-    }
-
-    fn end(&mut self) {
-        self.queue.clear();
-        for w in self.workers.drain(..) {
-            w.end();
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Run {
     experiment: Option<Experiment>,
-    /// The jobs of the run, and the answer to each (by position: job id - 1).
+    /// The jobs of the run, and the answer to each (by position: job id - 1), or how it failed.
     tasks: Vec<LabTask>,
-    outcomes: Vec<Option<LabOutcome>>,
+    outcomes: Vec<Option<Result<LabOutcome, String>>>,
+    /// Jobs answered or failed.
     done: usize,
+    /// Failed jobs, in the order they failed: (job id, message).
+    failed: Vec<(u32, String)>,
     running: bool,
     cancelled: bool,
     error: Option<String>,
@@ -144,6 +58,8 @@ struct Run {
 enum RunAction {
     Start(Experiment, Vec<LabTask>),
     Answer(u32, LabAnswer),
+    /// Job `id` of run `generation` failed.
+    JobFailed(u32, u32, String),
     Cancel,
     Failed(String),
 }
@@ -171,13 +87,14 @@ impl Reducible for Run {
                 if let LabOutcome::Refused(message) = &answer.outcome {
                     next.error = Some(message.clone());
                 }
-                let slot = (answer.id as usize)
-                    .checked_sub(1)
-                    .and_then(|i| next.outcomes.get_mut(i));
-                if let Some(slot @ None) = slot {
-                    *slot = Some(answer.outcome);
-                    next.done += 1;
-                    next.running = next.done < next.tasks.len();
+                next.settle(answer.id, Ok(answer.outcome));
+            }
+            RunAction::JobFailed(generation, id, message) => {
+                if generation != self.generation || !self.running {
+                    return self;
+                }
+                if next.settle(id, Err(message.clone())) {
+                    next.failed.push((id, message));
                 }
             }
             RunAction::Cancel => {
@@ -194,11 +111,25 @@ impl Reducible for Run {
 }
 
 impl Run {
+    /// Fills job `id`'s slot if it is still open (says whether it was); the run ends with its last job.
+    fn settle(&mut self, id: u32, outcome: Result<LabOutcome, String>) -> bool {
+        let slot = (id as usize)
+            .checked_sub(1)
+            .and_then(|i| self.outcomes.get_mut(i));
+        let Some(slot @ None) = slot else {
+            return false;
+        };
+        *slot = Some(outcome);
+        self.done += 1;
+        self.running = self.done < self.tasks.len();
+        true
+    }
+
     fn answered(&self) -> impl Iterator<Item = (&LabTask, &LabOutcome)> {
         self.tasks
             .iter()
             .zip(&self.outcomes)
-            .filter_map(|(t, o)| o.as_ref().map(|o| (t, o)))
+            .filter_map(|(t, o)| o.as_ref().and_then(|o| o.as_ref().ok()).map(|o| (t, o)))
     }
 
     fn percent(&self) -> u32 {
@@ -210,6 +141,38 @@ impl Run {
     }
 }
 
+/// The failed jobs of a run, each with its experiment, setting and seed, and how it failed (the
+/// first few; the count says how many in all). Their rows are missing from the results and the CSV.
+fn failures(run: &Run) -> Html {
+    const SHOWN: usize = 5;
+    if run.failed.is_empty() {
+        return html! {};
+    }
+    let n = run.failed.len();
+    html! {
+        <div class="notice lab-failures" role="alert" data-testid="lab-failed">
+            <p>{ format!("{n} job{} failed; the results leave {} out:", if n == 1 { "" } else { "s" }, if n == 1 { "it" } else { "them" }) }</p>
+            <ul>
+                { for run.failed.iter().take(SHOWN).map(|(id, message)| {
+                    let task = (*id as usize).checked_sub(1).and_then(|i| run.tasks.get(i)).map_or_else(String::new, |t| format!(" ({})", t.describe()));
+                    html! { <li>{ format!("job {id}{task}: {message}") }</li> }
+                }) }
+                if n > SHOWN {
+                    <li>{ format!("and {} more", n - SHOWN) }</li>
+                }
+            </ul>
+        </div>
+    }
+}
+
+/// The chain's worker: the latest job asked of it, whether it said Ready, whether it died.
+#[derive(Default)]
+struct MarkovJob {
+    latest: Option<LabJob>,
+    ready: bool,
+    dead: bool,
+}
+
 #[component]
 pub fn LabPage() -> Html {
     let run = use_reducer(Run::default);
@@ -219,8 +182,13 @@ pub fn LabPage() -> Html {
     let spread = use_state(Spread::default);
     let markov = use_state(|| None::<LabOutcome>);
     let markov_worker = use_mut_ref(|| None::<LabWorker>);
-    // The latest chain asked for, and whether the chain's worker is listening yet.
-    let markov_job = use_mut_ref(|| (false, None::<LabJob>));
+    // The latest chain asked for, whether the chain's worker is listening yet, and whether it died.
+    let markov_job = use_mut_ref(MarkovJob::default);
+    // Test-only hooks from the address (`LabHooks`); a bad address is named on the page.
+    let hooks = use_memo((), |_| {
+        let hash = gloo::utils::window().location().hash().unwrap_or_default();
+        LabHooks::parse(&hash)
+    });
 
     // The chain follows the sliders: each change asks the chain's worker again; only the latest
     // answer is drawn.
@@ -233,7 +201,7 @@ pub fn LabPage() -> Html {
             let Ok(spread) = spread.check() else {
                 return;
             };
-            let id = markov_job.borrow().1.as_ref().map_or(1, |j| j.id + 1);
+            let id = markov_job.borrow().latest.as_ref().map_or(1, |j| j.id + 1);
             let job = LabJob {
                 id,
                 task: LabTask::Markov {
@@ -241,37 +209,76 @@ pub fn LabPage() -> Html {
                     rounds: MARKOV_ROUNDS,
                 },
             };
-            markov_job.borrow_mut().1 = Some(job.clone());
             let mut slot = markov_worker.borrow_mut();
+            {
+                let mut asked = markov_job.borrow_mut();
+                asked.latest = Some(job.clone());
+                // A dead worker is let go here, outside its own handlers, and a new one asked.
+                if asked.dead {
+                    *asked = MarkovJob {
+                        latest: asked.latest.take(),
+                        ..MarkovJob::default()
+                    };
+                    *slot = None;
+                }
+            }
             if slot.is_none() {
                 let (latest, worker) = (markov_job.clone(), markov_worker.clone());
-                let failed = run.clone();
-                let spawned = LabWorker::spawn(move |bytes| {
-                    match decode::<LabAnswer>(&bytes, "a lab answer") {
+                let spawned = LabWorker::spawn(move |heard| {
+                    let answer = match heard {
+                        Heard::Bytes(bytes) => decode::<LabAnswer>(&bytes, "a lab answer")
+                            .map_err(|e| format!("the chain's answer could not be read: {e}")),
+                        Heard::Error(message) => {
+                            Err(format!("the chain's worker failed: {message}"))
+                        }
+                    };
+                    match answer {
                         Ok(LabAnswer {
                             outcome: LabOutcome::Ready,
                             ..
                         }) => {
                             let mut latest = latest.borrow_mut();
-                            latest.0 = true;
-                            if let (Some(job), Ok(w)) = (&latest.1, worker.try_borrow()) {
+                            latest.ready = true;
+                            if let (Some(job), Ok(w)) = (&latest.latest, worker.try_borrow()) {
                                 if let Some(w) = w.as_ref() {
                                     w.post(job);
                                 }
                             }
                         }
-                        Ok(a) if latest.borrow().1.as_ref().map(|j| j.id) == Some(a.id) => {
+                        Ok(LabAnswer {
+                            outcome: LabOutcome::Panicked(message),
+                            ..
+                        }) => {
+                            latest.borrow_mut().dead = true;
+                            if let Some(w) =
+                                worker.try_borrow().ok().as_deref().and_then(Option::as_ref)
+                            {
+                                w.end();
+                            }
+                            markov.set(Some(LabOutcome::Refused(format!(
+                                "the chain's worker panicked: {message}"
+                            ))));
+                        }
+                        Ok(a) if latest.borrow().latest.as_ref().map(|j| j.id) == Some(a.id) => {
                             markov.set(Some(a.outcome))
                         }
                         Ok(_) => {}
-                        Err(e) => failed.dispatch(RunAction::Failed(e.to_string())),
+                        Err(message) => {
+                            latest.borrow_mut().dead = true;
+                            if let Some(w) =
+                                worker.try_borrow().ok().as_deref().and_then(Option::as_ref)
+                            {
+                                w.end();
+                            }
+                            markov.set(Some(LabOutcome::Refused(message)));
+                        }
                     }
                 });
                 match spawned {
                     Ok(w) => *slot = Some(w),
                     Err(e) => run.dispatch(RunAction::Failed(e)),
                 }
-            } else if markov_job.borrow().0 {
+            } else if markov_job.borrow().ready {
                 if let Some(w) = slot.as_ref() {
                     w.post(&job);
                 }
@@ -298,13 +305,15 @@ pub fn LabPage() -> Html {
         let experiment = *experiment;
         let seeds = *seeds;
         let spread = *spread;
+        let hooks = (*hooks).clone();
         Callback::from(move |_: MouseEvent| {
-            pool.borrow_mut().end();
+            let Ok(hooks) = hooks.clone() else {
+                return;
+            };
             let tasks = lab::plan(experiment, seeds, 1, spread);
             let generation = run.generation + 1;
             run.dispatch(RunAction::Start(experiment, tasks.clone()));
-            let mut p = pool.borrow_mut();
-            p.queue = tasks
+            let jobs: Vec<LabJob> = tasks
                 .into_iter()
                 .enumerate()
                 .map(|(i, task)| LabJob {
@@ -312,34 +321,19 @@ pub fn LabPage() -> Html {
                     task,
                 })
                 .collect();
-            let size = pool_size().min(p.queue.len()).max(1);
-            for w in 0..size {
-                let dispatcher = run.dispatcher();
-                let feed = pool.clone();
-                let spawned = LabWorker::spawn(move |bytes| {
-                    match decode::<LabAnswer>(&bytes, "a lab answer") {
-                        Ok(answer) => {
-                            let ready = matches!(answer.outcome, LabOutcome::Ready);
-                            if !ready {
-                                dispatcher.dispatch(RunAction::Answer(generation, answer));
-                            }
-                            // Called from the worker's message event, never while the pool is
-                            // borrowed by the page.
-                            if let Ok(mut p) = feed.try_borrow_mut() {
-                                p.feed(w);
-                            }
-                        }
-                        Err(e) => dispatcher.dispatch(RunAction::Failed(e.to_string())),
+            let size = pool_size().min(jobs.len());
+            let dispatcher = run.dispatcher();
+            let report = Rc::new(move |event| {
+                dispatcher.dispatch(match event {
+                    PoolEvent::Answer(answer) => RunAction::Answer(generation, answer),
+                    PoolEvent::Failed { id, message } => {
+                        RunAction::JobFailed(generation, id, message)
                     }
-                });
-                match spawned {
-                    Ok(worker) => p.workers.push(worker),
-                    Err(e) => {
-                        run.dispatch(RunAction::Failed(e));
-                        p.end();
-                        return;
-                    }
-                }
+                    PoolEvent::Broken(message) => RunAction::Failed(message),
+                })
+            });
+            if let Err(e) = lab_pool::start(&pool, jobs, size, hooks, report) {
+                run.dispatch(RunAction::Failed(e));
             }
         })
     };
@@ -463,13 +457,20 @@ pub fn LabPage() -> Html {
                 <progress max="100" value={percent.to_string()} aria-label="progress" data-testid="lab-progress-bar"></progress>
                 <span data-testid="lab-progress">{ format!("{}%", percent) }</span>
                 <span data-testid="lab-done">{ format!(" {} of {} jobs", run.done, run.tasks.len()) }</span>
+                if !run.failed.is_empty() {
+                    <span class="lab-failed-count" data-testid="lab-failed-count">{ format!(", {} failed", run.failed.len()) }</span>
+                }
                 if run.cancelled {
                     <span class="lab-cancelled" data-testid="lab-cancelled">{ " cancelled" }</span>
                 }
             </div>
+            if let Err(e) = &*hooks {
+                <p class="notice" role="alert" data-testid="lab-address-error">{ e }</p>
+            }
             if let Some(e) = &run.error {
                 <p class="notice" role="alert">{ e }</p>
             }
+            { failures(&run) }
             if let Some(x) = run.experiment {
                 <section class="lab-result" aria-label="results">
                     <h2>{ x.title() }</h2>
@@ -487,5 +488,44 @@ pub fn LabPage() -> Html {
                 { crate::lab_chart::markov(s, markov.as_ref(), &measured) }
             </section>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(tasks: usize) -> Rc<Run> {
+        let task = LabTask::Detection { n: 10, seed: 1 };
+        Rc::new(Run::default()).reduce(RunAction::Start(Experiment::Detection, vec![task; tasks]))
+    }
+
+    #[test]
+    fn a_failed_job_counts_and_the_run_still_ends() {
+        let run = started(2);
+        let generation = run.generation;
+        let answer = LabAnswer {
+            id: 1,
+            outcome: LabOutcome::Detection { periods: 1.5 },
+        };
+        let run = run.reduce(RunAction::Answer(generation, answer.clone()));
+        assert!(run.running);
+        let run = run.reduce(RunAction::JobFailed(generation, 2, "trap".into()));
+        assert_eq!((run.done, run.running, run.percent()), (2, false, 100));
+        assert_eq!(run.failed, vec![(2, "trap".to_string())]);
+        assert_eq!(run.answered().count(), 1, "a failed job has no row");
+    }
+
+    #[test]
+    fn a_job_settles_once_and_only_in_its_own_run() {
+        let run = started(3);
+        let generation = run.generation;
+        let run = run.reduce(RunAction::JobFailed(generation, 2, "trap".into()));
+        // The same job failing again (its worker's error after its panic), an unknown job, and a
+        // job of an earlier run change nothing.
+        let run = run.reduce(RunAction::JobFailed(generation, 2, "again".into()));
+        let run = run.reduce(RunAction::JobFailed(generation, 9, "unknown".into()));
+        let run = run.reduce(RunAction::JobFailed(generation - 1, 1, "old".into()));
+        assert_eq!((run.done, run.failed.len(), run.running), (1, 1, true));
     }
 }

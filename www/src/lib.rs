@@ -12,6 +12,7 @@ pub mod grid;
 pub mod help;
 pub mod lab;
 pub mod lab_chart;
+pub mod lab_pool;
 pub mod lamport;
 pub mod lesson;
 pub mod link;

@@ -21,8 +21,11 @@ fn run_jobs(tasks: Vec<LabTask>) -> Vec<(LabTask, LabOutcome)> {
                 id: i as u32 + 1,
                 task: task.clone(),
             };
-            let answer: LabAnswer =
-                decode(&quorate_worker::lab::handle(&encode(&job)), "a lab answer").unwrap();
+            let answer: LabAnswer = decode(
+                &quorate_worker::lab::handle(&encode(&job), |_| ()),
+                "a lab answer",
+            )
+            .unwrap();
             assert_eq!(answer.id, job.id);
             (task, answer.outcome)
         })
@@ -125,7 +128,29 @@ fn bad_jobs_are_refused_by_name() {
         seed: 1
     })
     .contains("range"));
-    let answer: LabAnswer =
-        decode(&quorate_worker::lab::handle(b"\xff\xff"), "a lab answer").unwrap();
+    let answer: LabAnswer = decode(
+        &quorate_worker::lab::handle(b"\xff\xff", |_| ()),
+        "a lab answer",
+    )
+    .unwrap();
     assert!(matches!(answer.outcome, LabOutcome::Refused(_)));
+}
+
+#[test]
+fn a_job_says_its_id_before_it_runs_so_a_panic_names_it() {
+    // The lab worker's panic hook answers with the id `started` heard; the crash test's job panics.
+    let job = LabJob {
+        id: 7,
+        task: LabTask::Panic,
+    };
+    let heard = std::cell::Cell::new(None);
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        quorate_worker::lab::handle(&encode(&job), |id| heard.set(Some(id)))
+    }));
+    assert!(ran.is_err(), "the crash test's job panics");
+    assert_eq!(heard.get(), Some(7));
+    // A job that cannot be decoded never starts.
+    let heard = std::cell::Cell::new(None);
+    quorate_worker::lab::handle(b"\xff\xff", |id| heard.set(Some(id)));
+    assert_eq!(heard.get(), None);
 }

@@ -141,6 +141,36 @@ pub enum LabTask {
     Lifeguard { slow: u32, seed: u64 },
     /// The exact push-gossip chain and Serf's model.
     Markov { spread: Spread, rounds: u32 },
+    /// Panic, as a bug in a measurement would: what the page sends in place of a job named by the
+    /// test-only `crash-job` of its address (see `LabHooks`).
+    Panic,
+}
+
+impl LabTask {
+    /// The job in words, for a message about it: the experiment, its setting and the seed.
+    pub fn describe(&self) -> String {
+        match self {
+            LabTask::Fig16 {
+                min_ms,
+                max_ms,
+                seed,
+            } => format!("Figure 16, {min_ms}-{max_ms} ms, seed {seed}"),
+            LabTask::Convergence { spread, seed } => format!(
+                "convergence, N = {}, fanout {}, loss {:.2}, seed {seed}",
+                spread.n, spread.fanout, spread.loss
+            ),
+            LabTask::Detection { n, seed } => format!("detection, N = {n}, seed {seed}"),
+            LabTask::Load { n, seed } => format!("load, N = {n}, seed {seed}"),
+            LabTask::Lifeguard { slow, seed } => {
+                format!("Lifeguard, {slow} slow members, seed {seed}")
+            }
+            LabTask::Markov { spread, .. } => format!(
+                "Markov chain, N = {}, fanout {}, loss {:.2}",
+                spread.n, spread.fanout, spread.loss
+            ),
+            LabTask::Panic => "a crash test".to_string(),
+        }
+    }
 }
 
 /// A job as it crosses to a lab worker.
@@ -190,6 +220,8 @@ pub enum LabOutcome {
     },
     /// The job was refused (bad parameters).
     Refused(String),
+    /// The job panicked (the panic's text); the worker that ran it is dead and must be replaced.
+    Panicked(String),
     /// A lab worker's first message: it is listening (answer id 0).
     Ready,
 }
@@ -202,6 +234,57 @@ fn yes() -> bool {
 pub struct LabAnswer {
     pub id: u32,
     pub outcome: LabOutcome,
+}
+
+/// Test-only hooks the lab page reads from its address (`lab.html#crash-job=3&garble-job=5`), so
+/// end-to-end tests can make a job fail for real: `crash-job=K` sends job K as `LabTask::Panic` (its
+/// worker traps), `garble-job=K` sends job K as bytes that are not a job (its worker cannot decode
+/// it). Job numbers count from 1 in the run's order. A page opened without them runs every job as
+/// planned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LabHooks {
+    pub crash_job: Option<u32>,
+    pub garble_job: Option<u32>,
+}
+
+impl LabHooks {
+    /// Reads the hooks from the address's fragment (with or without its `#`); anything else in it is
+    /// an error that names the part and says what was expected.
+    pub fn parse(fragment: &str) -> Result<LabHooks, String> {
+        let mut hooks = LabHooks::default();
+        for part in fragment
+            .trim_start_matches('#')
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            let slot = match key {
+                "crash-job" => &mut hooks.crash_job,
+                "garble-job" => &mut hooks.garble_job,
+                _ => {
+                    return Err(format!(
+                    "the lab's address knows only crash-job and garble-job (test-only), not {:?}",
+                    clip(key)
+                ))
+                }
+            };
+            match value.parse::<u32>() {
+                Ok(k) if k >= 1 => *slot = Some(k),
+                _ => {
+                    return Err(format!(
+                        "{key} in the lab's address must be a job number from 1, got {:?}",
+                        clip(value)
+                    ))
+                }
+            }
+        }
+        Ok(hooks)
+    }
+}
+
+/// At most 40 characters of something the address carried, for a message.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
 }
 
 /// The jobs of an experiment with `seeds` seeds from `first`, in the order the CLI runs them.
@@ -417,5 +500,36 @@ mod tests {
         }
         assert_eq!(Experiment::parse("fig16"), Some(Experiment::Fig16));
         assert_eq!(Experiment::parse("<x>"), None);
+    }
+
+    #[test]
+    fn hooks_are_read_from_the_address_and_anything_else_is_named() {
+        assert_eq!(LabHooks::parse(""), Ok(LabHooks::default()));
+        assert_eq!(LabHooks::parse("#"), Ok(LabHooks::default()));
+        assert_eq!(
+            LabHooks::parse("#crash-job=3&garble-job=5"),
+            Ok(LabHooks {
+                crash_job: Some(3),
+                garble_job: Some(5)
+            })
+        );
+        for (bad, says) in [
+            (
+                "#crash-job=0",
+                "crash-job in the lab's address must be a job number",
+            ),
+            ("#crash-job=x", "got \"x\""),
+            ("#garble-job", "garble-job in the lab's address"),
+            ("#<script>=1", "not \"<script>\""),
+        ] {
+            let message = LabHooks::parse(bad).unwrap_err();
+            assert!(message.contains(says), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_job_in_words_names_its_seed() {
+        let t = LabTask::Detection { n: 50, seed: 7 };
+        assert_eq!(t.describe(), "detection, N = 50, seed 7");
     }
 }

@@ -3,7 +3,7 @@
 //! Both run the same wasm (`worker.js`): a worker named `node` is a node worker, any other is the
 //! orchestrator. Every message on either boundary is bytes in the codec of `quorate_view::codec`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -103,13 +103,33 @@ pub fn is_lab_worker() -> bool {
         .is_ok_and(|g| g.name() == crate::lab::LAB_WORKER_NAME)
 }
 
-/// Runs this worker as a lab worker: each message is a job, answered when it is done.
+thread_local! {
+    /// The job a lab worker is running: where its panic hook says which job died.
+    static LAB_JOB: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs this worker as a lab worker: each message is a job, answered when it is done. A job that
+/// panics is answered `Panicked` with the panic's text before the wasm traps; the page then ends this
+/// worker (its memory is no longer sound) and counts the job as failed.
 pub fn run_lab_worker() {
     let global: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let previous = std::panic::take_hook();
+    let hook_global = global.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        if let Some(id) = LAB_JOB.with(Cell::take) {
+            let answer = quorate_view::lab::LabAnswer {
+                id,
+                outcome: quorate_view::lab::LabOutcome::Panicked(info.to_string()),
+            };
+            let _ = hook_global.post_message(&Uint8Array::from(&encode(&answer)[..]));
+        }
+    }));
     let reply_to = global.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let bytes = Uint8Array::new(&event.data()).to_vec();
-        let reply = crate::lab::handle(&bytes);
+        let reply = crate::lab::handle(&bytes, |id| LAB_JOB.with(|j| j.set(Some(id))));
+        LAB_JOB.with(|j| j.set(None));
         let _ = reply_to.post_message(&Uint8Array::from(&reply[..]));
     });
     global.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -118,17 +118,22 @@ pub fn run(task: &LabTask) -> LabOutcome {
                 "{e} (the chain is computed up to N = {MARKOV_MAX_N})"
             )),
         },
+        LabTask::Panic => panic!("lab worker told to panic (crash test)"),
     }
 }
 
 /// A lab worker's answer to the bytes of a `LabJob`: the encoded `LabAnswer` (a malformed job is
-/// answered as refused, with id 0).
-pub fn handle(bytes: &[u8]) -> Vec<u8> {
+/// answered as refused, with id 0). `started` hears the job's id before it runs, so a panic hook can
+/// say which job died.
+pub fn handle(bytes: &[u8], started: impl FnOnce(u32)) -> Vec<u8> {
     let answer = match decode::<LabJob>(bytes, "a lab job") {
-        Ok(job) => LabAnswer {
-            id: job.id,
-            outcome: run(&job.task),
-        },
+        Ok(job) => {
+            started(job.id);
+            LabAnswer {
+                id: job.id,
+                outcome: run(&job.task),
+            }
+        }
         Err(e) => LabAnswer {
             id: 0,
             outcome: LabOutcome::Refused(e.to_string()),
