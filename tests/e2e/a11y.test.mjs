@@ -40,3 +40,17 @@ test('the etcd view has none', () =>
 
 test('the lab page has none', () =>
   audit('lab', 'lab.html', () => ctx.page.getByTestId('markov-summary').filter({ hasText: 'round' }).waitFor({ timeout: 30_000 })));
+
+test('the lab page with a chart and a failed job has none', () =>
+  // `crash-job` is the lab's test-only hook (quorate_view::lab::LabHooks): job 1 fails, so the list of
+  // failed jobs is audited too.
+  audit('lab-detection', 'lab.html#crash-job=1', async () => {
+    await ctx.page.getByTestId('lab-experiment').selectOption('detection');
+    const seeds = ctx.page.getByTestId('lab-seeds');
+    await seeds.fill('1');
+    await seeds.press('Tab');
+    await ctx.page.getByTestId('lab-run').click();
+    await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 60_000 });
+    await ctx.page.getByTestId('detection-chart').waitFor();
+    await ctx.page.getByTestId('lab-failed').waitFor();
+  }));

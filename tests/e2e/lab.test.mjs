@@ -98,6 +98,54 @@ test('the Markov sliders change the chart', async () => {
   await ctx.shot('lab-convergence.png');
 });
 
+test('first detection, message load and Lifeguard are charted with their theory', async () => {
+  // One seed each: the charts' shapes are what is checked here; `quorate lab` measures the figures.
+  const run = async (name, jobs) => {
+    await ctx.page.getByTestId('lab-experiment').selectOption(name);
+    await setSeeds(1);
+    await ctx.page.getByTestId('lab-run').click();
+    await ctx.page.getByTestId('lab-done').filter({ hasText: `of ${jobs} jobs` }).waitFor();
+    const started = Date.now();
+    await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 300_000 });
+    console.log(`${name}: ${jobs} jobs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const chart = ctx.page.getByTestId(`${name}-chart`);
+    const svg = await chart.innerHTML();
+    await ctx.shot(`lab-${name}.png`);
+    // The charts sit on a white card in either theme.
+    await ctx.page.emulateMedia({ colorScheme: 'dark' });
+    await ctx.shot(`lab-${name}-dark.png`);
+    await ctx.page.emulateMedia({ colorScheme: 'light' });
+    console.log(`${name} table:`, (await ctx.page.getByTestId('lab-table').innerText()).replace(/\s+/g, ' '));
+    return { chart, svg };
+  };
+  const detection = await run('detection', 3);
+  assert.match(detection.svg, /SWIM first probe, e\/\(e-1\) = 1\.58/);
+  assert.match(detection.svg, /e\/\(e-1\) \+ 1 = 2\.58/);
+  assert.match(detection.svg, /this engine's model|this engine&apos;s model/);
+  assert.match(detection.svg, /measured mean ± sd \(1 runs per N/);
+  // A dot per run and a mean per N (3 each), three model points, the legend's marks.
+  assert.ok((await detection.chart.locator('circle').count()) >= 9, 'runs, means and model are drawn');
+  assert.match(await ctx.page.getByTestId('lab-table').innerText(), /engine_model/);
+
+  const load = await run('load', 3);
+  assert.match(load.svg, /SWIM: a ping and an ack per member per period = 2/);
+  assert.match(load.svg, /measured, probe traffic/);
+  assert.match(load.svg, /measured, all traffic/);
+  assert.ok((await load.chart.locator('circle').count()) >= 6, 'a point per N for each traffic');
+
+  const lifeguard = await run('lifeguard', 5);
+  assert.match(lifeguard.svg, /Lifeguard off \(1 runs each\)/);
+  assert.match(lifeguard.svg, /Lifeguard on \(1 runs each\)/);
+  assert.match(lifeguard.svg, /false deaths per 10-minute run/);
+
+  // CSV export still gives the table's rows.
+  const [download] = await Promise.all([ctx.page.waitForEvent('download'), ctx.page.getByTestId('lab-csv').click()]);
+  assert.equal(download.suggestedFilename(), 'quorate-lab-lifeguard.csv');
+  const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+  assert.equal(csv[0], 'slow,off_declared,off_seen,on_declared,on_seen');
+  assert.equal(csv.length, 6, 'a row per number of slow members');
+});
+
 test('a job whose worker dies or cannot read it fails by name, and the run still finishes', async () => {
   // Test-only hooks of the lab's address (quorate_view::lab::LabHooks): job 2 is sent as a panic (its
   // worker traps), job 5 as bytes that are not a job.
@@ -108,7 +156,7 @@ test('a job whose worker dies or cannot read it fails by name, and the run still
   await ctx.page.getByTestId('lab-run').click();
   await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 120_000 });
   assert.equal(await text('lab-done'), ' 7 of 7 jobs');
-  assert.equal(await text('lab-failed-count'), ', 2 failed');
+  assert.equal(await text('lab-failed-count'), '· 2 failed');
   const failed = await text('lab-failed');
   assert.match(failed, /2 jobs failed/);
   assert.match(failed, /job 2 \(Figure 16, 150-151 ms, seed 1\): its worker (panicked: [\s\S]*told to panic|failed: )/);

@@ -5,67 +5,44 @@ use plotters::prelude::*;
 use quorate_view::spread::SpreadView;
 use yew::prelude::*;
 
+use crate::plot::{self, Drawn};
+
 const WIDTH: u32 = 420;
 const HEIGHT: u32 = 220;
 
 /// The chart as SVG text.
 pub fn svg(spread: &SpreadView) -> String {
-    let mut out = String::new();
     let x_max = spread
         .measured
         .iter()
         .chain(&spread.theory)
         .map(|p| p.0)
         .fold(1.0f32, f32::max);
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        let ink = RGBColor(139, 152, 165);
-        let measured = RGBColor(88, 166, 255);
-        let theory = RGBColor(163, 113, 247);
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-            let mut chart = ChartBuilder::on(&root)
-                .margin(10)
-                .x_label_area_size(28)
-                .y_label_area_size(36)
-                .build_cartesian_2d(0f32..x_max, 0f32..1.02f32)?;
-            chart
-                .configure_mesh()
-                .light_line_style(ink.mix(0.15))
-                .bold_line_style(ink.mix(0.3))
-                .axis_style(ink)
-                .label_style(("sans-serif", 11).into_font().color(&ink))
-                .x_desc("seconds since")
-                .y_desc("fraction of live nodes")
-                .y_labels(5)
-                .draw()?;
-            chart
-                .draw_series(LineSeries::new(
-                    spread.theory.iter().copied(),
-                    theory.stroke_width(2),
-                ))?
-                .label(spread.theory_label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], theory));
-            chart
-                .draw_series(LineSeries::new(
-                    spread.measured.iter().copied(),
-                    measured.stroke_width(2),
-                ))?
-                .label("measured")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], measured));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(("sans-serif", 11).into_font().color(&ink))
-                .border_style(ink.mix(0.3))
-                .draw()?;
-            root.present()?;
-            Ok(())
-        })();
-        if drawn.is_err() {
-            return String::new();
-        }
-    }
-    out
+    let measured = RGBColor(88, 166, 255);
+    let theory = RGBColor(163, 113, 247);
+    plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
+        let mut chart = plot::frame(root, 0f32..x_max, 0f32..1.02f32)?;
+        plot::mesh(&mut chart)
+            .x_desc("seconds since")
+            .y_desc("fraction of live nodes")
+            .y_labels(5)
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                spread.theory.iter().copied(),
+                theory.stroke_width(2),
+            ))?
+            .label(spread.theory_label.as_str())
+            .legend(plot::key(theory));
+        chart
+            .draw_series(LineSeries::new(
+                spread.measured.iter().copied(),
+                measured.stroke_width(2),
+            ))?
+            .label("measured")
+            .legend(plot::key(measured));
+        plot::legend(&mut chart, SeriesLabelPosition::LowerRight, false)
+    })
 }
 
 #[derive(Properties, PartialEq)]

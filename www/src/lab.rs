@@ -458,7 +458,7 @@ pub fn LabPage() -> Html {
                 <span data-testid="lab-progress">{ format!("{}%", percent) }</span>
                 <span data-testid="lab-done">{ format!(" {} of {} jobs", run.done, run.tasks.len()) }</span>
                 if !run.failed.is_empty() {
-                    <span class="lab-failed-count" data-testid="lab-failed-count">{ format!(", {} failed", run.failed.len()) }</span>
+                    <span class="lab-failed-count" data-testid="lab-failed-count">{ format!("· {} failed", run.failed.len()) }</span>
                 }
                 if run.cancelled {
                     <span class="lab-cancelled" data-testid="lab-cancelled">{ " cancelled" }</span>
@@ -506,7 +506,10 @@ mod tests {
         let generation = run.generation;
         let answer = LabAnswer {
             id: 1,
-            outcome: LabOutcome::Detection { periods: 1.5 },
+            outcome: LabOutcome::Detection {
+                periods: 1.5,
+                model: 1.9,
+            },
         };
         let run = run.reduce(RunAction::Answer(generation, answer.clone()));
         assert!(run.running);

@@ -1,13 +1,13 @@
-//! The lab's charts and tables (plotters to SVG, as `chart.rs`), and its CSV export. Everything drawn
+//! The lab's charts and tables (plotters to SVG through `plot.rs`, as `chart.rs`; the SWIM and
+//! Lifeguard charts are in `lab_figures.rs`), and its CSV export. Everything drawn
 //! comes from lab workers' answers; the page only gathers them.
 
 use plotters::prelude::*;
 use quorate_view::lab::{self as lab, Experiment, LabOutcome, LabTask, Spread, FIG16_PAPER};
 use yew::prelude::*;
 
-const WIDTH: u32 = 640;
-const HEIGHT: u32 = 320;
-const INK: RGBColor = RGBColor(139, 152, 165);
+use crate::lab_figures::{self as figures, HEIGHT, WIDTH};
+use crate::plot::{self, Drawn};
 /// One colour per Figure 16 range, in the paper's order.
 const RANGE_COLOURS: [RGBColor; 7] = [
     RGBColor(230, 87, 87),
@@ -31,76 +31,57 @@ fn figure(label: String, testid: &'static str, svg: String) -> Html {
 /// Figure 16: the CDF of the time without a leader per timeout range (log time axis, as the paper's),
 /// with the paper's numbers as black marks: a median at 50%, a worst case at 100%, a mean at 50%.
 pub fn fig16_svg(ranges: &[lab::RangeSamples]) -> String {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-            let mut chart = ChartBuilder::on(&root)
-                .margin(10)
-                .x_label_area_size(30)
-                .y_label_area_size(40)
-                .build_cartesian_2d((10f64..10_000f64).log_scale(), 0f64..1.02f64)?;
-            chart
-                .configure_mesh()
-                .light_line_style(INK.mix(0.15))
-                .bold_line_style(INK.mix(0.3))
-                .axis_style(INK)
-                .label_style(("sans-serif", 11).into_font().color(&INK))
-                .x_desc("ms without a leader")
-                .y_desc("cumulative fraction of trials")
-                .draw()?;
-            for (r, colour) in ranges.iter().zip(RANGE_COLOURS) {
-                if r.trials == 0 {
-                    continue;
-                }
-                // A step curve from the first sample; censored trials never reach 1.
-                let mut points = Vec::new();
-                let mut below = 0.0;
-                for (ms, f) in r.cdf() {
-                    let ms = ms.clamp(10.0, 10_000.0);
-                    points.push((ms, below));
-                    points.push((ms, f));
-                    below = f;
-                }
-                points.push((10_000.0, below));
-                chart
-                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-                    .label(format!("{}-{} ms ({})", r.min_ms, r.max_ms, r.trials))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+    plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
+        let mut chart = plot::frame(root, (10f64..10_000f64).log_scale(), 0f64..1.02f64)?;
+        plot::mesh(&mut chart)
+            .x_desc("ms without a leader")
+            .y_desc("cumulative fraction of trials")
+            .draw()?;
+        for (r, colour) in ranges.iter().zip(RANGE_COLOURS) {
+            if r.trials == 0 {
+                continue;
             }
-            let paper = RGBColor(20, 20, 20);
+            // A step curve from the first sample; censored trials never reach 1.
+            let mut points = Vec::new();
+            let mut below = 0.0;
+            for (ms, f) in r.cdf() {
+                let ms = ms.clamp(10.0, 10_000.0);
+                points.push((ms, below));
+                points.push((ms, f));
+                below = f;
+            }
+            points.push((10_000.0, below));
             chart
-                .draw_series(FIG16_PAPER.iter().filter_map(|&(_, stat, ms)| {
-                    let y = match stat {
-                        "max" => 1.0,
-                        "p50" | "mean" => 0.5,
-                        _ => return None,
-                    };
-                    Some(Circle::new((ms, y), 5, paper.stroke_width(2)))
-                }))?
-                .label("the paper's numbers")
-                .legend(move |(x, y)| Circle::new((x + 8, y), 4, paper.stroke_width(2)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .label_font(("sans-serif", 11).into_font().color(&BLACK))
-                .border_style(INK.mix(0.3))
-                .draw()?;
-            root.present()?;
-            Ok(())
-        })();
-        if drawn.is_err() {
-            return String::new();
+                .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+                .label(format!("{}-{} ms ({})", r.min_ms, r.max_ms, r.trials))
+                .legend(plot::key(colour));
         }
-    }
-    out
+        // Dark rings on a white disc: seen on the dark theme and on the light one.
+        let paper = RGBColor(20, 20, 20);
+        let marks: Vec<(f64, f64)> = FIG16_PAPER
+            .iter()
+            .filter_map(|&(_, stat, ms)| match stat {
+                "max" => Some((ms, 1.0)),
+                "p50" | "mean" => Some((ms, 0.5)),
+                _ => None,
+            })
+            .collect();
+        chart.draw_series(marks.iter().map(|&p| Circle::new(p, 5, WHITE.filled())))?;
+        chart
+            .draw_series(
+                marks
+                    .iter()
+                    .map(|&p| Circle::new(p, 5, paper.stroke_width(2))),
+            )?
+            .label("the paper's numbers")
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, paper.stroke_width(2)));
+        plot::legend(&mut chart, SeriesLabelPosition::LowerRight, true)
+    })
 }
 
 /// The chain's mean informed fraction with its 5-95% band, Serf's model, and measured runs.
 pub fn markov_svg(spread: Spread, chain: Option<&LabOutcome>, measured: &[Vec<u32>]) -> String {
     let n = f64::from(spread.n);
-    let mut out = String::new();
     let (mean, p05, p95, serf) = match chain {
         Some(LabOutcome::Markov {
             mean,
@@ -118,89 +99,62 @@ pub fn markov_svg(spread: Spread, chain: Option<&LabOutcome>, measured: &[Vec<u3
         .find(|&r| done(r))
         .map_or(mean.len(), |r| r + 2);
     let rounds = rounds.clamp(5, lab::MARKOV_ROUNDS as usize) as f64;
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        let band_colour = RGBColor(163, 113, 247);
-        let serf_colour = RGBColor(240, 160, 60);
-        let measured_colour = RGBColor(88, 166, 255);
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-            let mut chart = ChartBuilder::on(&root)
-                .margin(10)
-                .x_label_area_size(30)
-                .y_label_area_size(40)
-                .build_cartesian_2d(0f64..rounds, 0f64..1.02f64)?;
+    let band_colour = RGBColor(163, 113, 247);
+    let serf_colour = RGBColor(240, 160, 60);
+    let measured_colour = RGBColor(88, 166, 255);
+    plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
+        let mut chart = plot::frame(root, 0f64..rounds, 0f64..1.02f64)?;
+        plot::mesh(&mut chart)
+            .x_desc("gossip round")
+            .y_desc("fraction informed")
+            .draw()?;
+        let upto = |xs: &[f64]| -> Vec<(f64, f64)> {
+            xs.iter()
+                .enumerate()
+                .take(rounds as usize + 1)
+                .map(|(r, v)| (r as f64, v / n))
+                .collect()
+        };
+        let as_f = |xs: &[u32]| xs.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+        let mut band = upto(&as_f(&p95));
+        band.extend(upto(&as_f(&p05)).into_iter().rev());
+        if !band.is_empty() {
             chart
-                .configure_mesh()
-                .light_line_style(INK.mix(0.15))
-                .bold_line_style(INK.mix(0.3))
-                .axis_style(INK)
-                .label_style(("sans-serif", 11).into_font().color(&INK))
-                .x_desc("gossip round")
-                .y_desc("fraction informed")
-                .draw()?;
-            let upto = |xs: &[f64]| -> Vec<(f64, f64)> {
-                xs.iter()
-                    .enumerate()
-                    .take(rounds as usize + 1)
-                    .map(|(r, v)| (r as f64, v / n))
-                    .collect()
-            };
-            let as_f = |xs: &[u32]| xs.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
-            let mut band = upto(&as_f(&p95));
-            band.extend(upto(&as_f(&p05)).into_iter().rev());
-            if !band.is_empty() {
-                chart
-                    .draw_series(std::iter::once(Polygon::new(band, band_colour.mix(0.25))))?
-                    .label("chain 5-95%")
-                    .legend(move |(x, y)| {
-                        Rectangle::new(
-                            [(x, y - 4), (x + 16, y + 4)],
-                            band_colour.mix(0.25).filled(),
-                        )
-                    });
-            }
-            chart
-                .draw_series(LineSeries::new(upto(&mean), band_colour.stroke_width(2)))?
-                .label("chain mean")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], band_colour));
-            chart
-                .draw_series(LineSeries::new(upto(&serf), serf_colour.stroke_width(2)))?
-                .label("Serf's model")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], serf_colour));
-            for (i, run) in measured.iter().enumerate() {
-                // Measured index r-1 is after r intervals; round 0 is the origin alone (as the CLI).
-                let mut points = vec![(0.0, 1.0 / n)];
-                points.extend(
-                    run.iter()
-                        .enumerate()
-                        .take(rounds as usize)
-                        .map(|(r, &x)| ((r + 1) as f64, f64::from(x) / n)),
-                );
-                let series =
-                    chart.draw_series(LineSeries::new(points, measured_colour.mix(0.6)))?;
-                if i == 0 {
-                    series
-                        .label(format!("measured ({} runs)", measured.len()))
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 16, y)], measured_colour)
-                        });
-                }
-            }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .label_font(("sans-serif", 11).into_font().color(&BLACK))
-                .border_style(INK.mix(0.3))
-                .draw()?;
-            root.present()?;
-            Ok(())
-        })();
-        if drawn.is_err() {
-            return String::new();
+                .draw_series(std::iter::once(Polygon::new(band, band_colour.mix(0.25))))?
+                .label("chain 5-95%")
+                .legend(move |(x, y)| {
+                    Rectangle::new(
+                        [(x, y - 4), (x + 16, y + 4)],
+                        band_colour.mix(0.25).filled(),
+                    )
+                });
         }
-    }
-    out
+        chart
+            .draw_series(LineSeries::new(upto(&mean), band_colour.stroke_width(2)))?
+            .label("chain mean")
+            .legend(plot::key(band_colour));
+        chart
+            .draw_series(LineSeries::new(upto(&serf), serf_colour.stroke_width(2)))?
+            .label("Serf's model")
+            .legend(plot::key(serf_colour));
+        for (i, run) in measured.iter().enumerate() {
+            // Measured index r-1 is after r intervals; round 0 is the origin alone (as the CLI).
+            let mut points = vec![(0.0, 1.0 / n)];
+            points.extend(
+                run.iter()
+                    .enumerate()
+                    .take(rounds as usize)
+                    .map(|(r, &x)| ((r + 1) as f64, f64::from(x) / n)),
+            );
+            let series = chart.draw_series(LineSeries::new(points, measured_colour.mix(0.6)))?;
+            if i == 0 {
+                series
+                    .label(format!("measured ({} runs)", measured.len()))
+                    .legend(plot::key(measured_colour));
+            }
+        }
+        plot::legend(&mut chart, SeriesLabelPosition::LowerRight, true)
+    })
 }
 
 /// The Markov chart, with a line of figures under it.
@@ -344,11 +298,19 @@ fn rows(experiment: Experiment, answered: &Answered) -> (Vec<&'static str>, Vec<
                         .filter_map(|(t, o)| match (t, o) {
                             (
                                 LabTask::Detection { n: m, .. },
-                                LabOutcome::Detection { periods },
+                                LabOutcome::Detection { periods, .. },
                             ) if *m == n => Some(*periods),
                             _ => None,
                         })
                         .collect();
+                    let model = answered.iter().find_map(|(t, o)| match (t, o) {
+                        (LabTask::Detection { n: m, .. }, LabOutcome::Detection { model, .. })
+                            if *m == n =>
+                        {
+                            Some(*model)
+                        }
+                        _ => None,
+                    });
                     (!xs.is_empty()).then(|| {
                         let (m, sd) = lab::mean_sd(&xs);
                         vec![
@@ -356,11 +318,23 @@ fn rows(experiment: Experiment, answered: &Answered) -> (Vec<&'static str>, Vec<
                             xs.len().to_string(),
                             format!("{m:.4}"),
                             format!("{sd:.4}"),
+                            model.map_or("-".into(), |e| format!("{e:.4}")),
+                            format!("{:.4}", figures::SWIM_FIRST_PROBE_PERIODS),
                         ]
                     })
                 })
                 .collect();
-            (vec!["n", "runs", "measured_mean", "measured_sd"], rows)
+            (
+                vec![
+                    "n",
+                    "runs",
+                    "measured_mean",
+                    "measured_sd",
+                    "engine_model",
+                    "swim_first_probe",
+                ],
+                rows,
+            )
         }
         Experiment::Load => {
             let rows = answered
@@ -423,8 +397,7 @@ fn rows(experiment: Experiment, answered: &Answered) -> (Vec<&'static str>, Vec<
     }
 }
 
-/// An experiment's results: Figure 16 as its chart and table, the others as tables (convergence is
-/// drawn on the Markov chart).
+/// An experiment's results: a chart (convergence is drawn on the Markov chart) and the table.
 pub fn result(experiment: Experiment, answered: &Answered) -> Html {
     let (head, body) = rows(experiment, answered);
     html! {
@@ -434,6 +407,27 @@ pub fn result(experiment: Experiment, answered: &Answered) -> Html {
                     "Figure 16: cumulative fraction of trials with a new leader, per election timeout range, with the paper's numbers".into(),
                     "fig16-chart",
                     fig16_svg(&lab::fig16_ranges(answered.iter().copied())),
+                ) }
+            }
+            if experiment == Experiment::Detection {
+                { figure(
+                    "First detection: probe periods from a crash to the first suspicion per N, each run and the mean, beside SWIM's e/(e-1) and this engine's model".into(),
+                    "detection-chart",
+                    figures::detection_svg(answered),
+                ) }
+            }
+            if experiment == Experiment::Load {
+                { figure(
+                    "Message load: messages sent per member per probe period against N, beside SWIM's constant".into(),
+                    "load-chart",
+                    figures::load_svg(answered),
+                ) }
+            }
+            if experiment == Experiment::Lifeguard {
+                { figure(
+                    "False deaths per run with slow members, Lifeguard off and on".into(),
+                    "lifeguard-chart",
+                    figures::lifeguard_svg(answered),
                 ) }
             }
             if experiment == Experiment::Convergence {

@@ -82,10 +82,14 @@ fn detection_from_the_worker_pool_matches_the_cli() {
     let cli = cli_csv("detection", &["detection", "--seeds", "3", "--n", "10,50"]);
     let mut rows = cli.lines().skip(1);
     for n in [10u32, 50] {
+        let mut model = None;
         let xs: Vec<f64> = done
             .iter()
             .filter_map(|(t, o)| match (t, o) {
-                (LabTask::Detection { n: m, .. }, LabOutcome::Detection { periods }) if *m == n => {
+                (LabTask::Detection { n: m, .. }, LabOutcome::Detection { periods, model: e })
+                    if *m == n =>
+                {
+                    model = Some(*e);
                     Some(*periods)
                 }
                 _ => None,
@@ -95,6 +99,11 @@ fn detection_from_the_worker_pool_matches_the_cli() {
         let (mean, sd) = lab::mean_sd(&xs);
         let row = rows.next().expect("a CLI row per N");
         let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            cells[3],
+            format!("{:.4}", model.expect("a model per N")),
+            "the engine model, N = {n}"
+        );
         assert_eq!(
             (cells[0], cells[1], cells[2]),
             (

@@ -197,9 +197,11 @@ pub enum LabOutcome {
         #[serde(default = "yes")]
         converged: bool,
     },
-    /// Probe periods from the crash to the first suspicion.
+    /// Probe periods from the crash to the first suspicion, and this engine's expectation for the
+    /// run's N (crate/gossip's `theory::first_detection_expected`, the CLI's "engine model").
     Detection {
         periods: f64,
+        model: f64,
     },
     Load {
         probe: f64,

@@ -52,6 +52,7 @@ pub fn run(task: &LabTask) -> LabOutcome {
             }
             LabOutcome::Detection {
                 periods: sweep::first_detection(n, seed),
+                model: theory::first_detection_expected(n),
             }
         }
         LabTask::Load { n, seed } => {
