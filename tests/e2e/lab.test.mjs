@@ -122,7 +122,7 @@ test('first detection, message load and Lifeguard are charted with their theory'
   assert.match(detection.svg, /SWIM first probe, e\/\(e-1\) = 1\.58/);
   assert.match(detection.svg, /e\/\(e-1\) \+ 1 = 2\.58/);
   assert.match(detection.svg, /this engine's model|this engine&apos;s model/);
-  assert.match(detection.svg, /measured mean ± sd \(1 runs per N/);
+  assert.match(detection.svg, /measured mean ± sd \(1 run per N/);
   // A dot per run and a mean per N (3 each), three model points, the legend's marks.
   assert.ok((await detection.chart.locator('circle').count()) >= 9, 'runs, means and model are drawn');
   assert.match(await ctx.page.getByTestId('lab-table').innerText(), /engine_model/);
@@ -134,8 +134,8 @@ test('first detection, message load and Lifeguard are charted with their theory'
   assert.ok((await load.chart.locator('circle').count()) >= 6, 'a point per N for each traffic');
 
   const lifeguard = await run('lifeguard', 5);
-  assert.match(lifeguard.svg, /Lifeguard off \(1 runs each\)/);
-  assert.match(lifeguard.svg, /Lifeguard on \(1 runs each\)/);
+  assert.match(lifeguard.svg, /Lifeguard off \(1 run each\)/);
+  assert.match(lifeguard.svg, /Lifeguard on \(1 run each\)/);
   assert.match(lifeguard.svg, /false deaths per 10-minute run/);
 
   // CSV export still gives the table's rows.

@@ -17,6 +17,11 @@ const ON: RGBColor = RGBColor(80, 180, 100);
 
 type Answered<'a> = [(&'a LabTask, &'a LabOutcome)];
 
+/// `k` with its noun, singular or plural.
+fn plural(k: usize, one: &str, many: &str) -> String {
+    format!("{k} {}", if k == 1 { one } else { many })
+}
+
 /// SWIM (Das et al. 2002, section 3.1): a failed member is first probed after e/(e-1) protocol
 /// periods on average with random targets (crate/gossip's `theory::SWIM_FIRST_PROBE_PERIODS`).
 pub const SWIM_FIRST_PROBE_PERIODS: f64 = std::f64::consts::E / (std::f64::consts::E - 1.0);
@@ -70,10 +75,16 @@ pub fn detection_svg(answered: &Answered) -> String {
         .fold(SWIM_FIRST_PROBE_PERIODS + 1.0, f64::max)
         * 1.1;
     plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
-        let mut chart = plot::frame(root, (5f64..400f64).log_scale(), 0f64..top)?;
+        let sizes = lab::DETECTION_SIZES.map(f64::from).to_vec();
+        let mut chart = plot::frame(
+            root,
+            (5f64..400f64).log_scale().with_key_points(sizes),
+            0f64..top,
+        )?;
         plot::mesh(&mut chart)
             .x_desc("members N")
             .y_desc("probe periods, crash to first suspicion")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()?;
         let across = |y: f64| vec![(5.0, y), (400.0, y)];
         chart
@@ -131,7 +142,8 @@ pub fn detection_svg(answered: &Answered) -> String {
                     .map(|&(n, m, _)| Circle::new((n, m), 5, MEASURED.filled())),
             )?
             .label(format!(
-                "measured mean ± sd ({runs} runs per N; dots: each run)"
+                "measured mean ± sd ({}; dots: each run)",
+                plural(runs, "run per N", "runs per N")
             ))
             .legend(|(x, y)| Circle::new((x + 8, y), 4, MEASURED.filled()));
         plot::legend(&mut chart, SeriesLabelPosition::LowerRight, true)
@@ -153,10 +165,16 @@ pub fn load_svg(answered: &Answered) -> String {
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     let top = points.iter().map(|p| p.2).fold(2.0, f64::max) * 1.25;
     plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
-        let mut chart = plot::frame(root, (5f64..2_000f64).log_scale(), 0f64..top)?;
+        let sizes = lab::LOAD_SIZES.map(f64::from).to_vec();
+        let mut chart = plot::frame(
+            root,
+            (5f64..2_000f64).log_scale().with_key_points(sizes),
+            0f64..top,
+        )?;
         plot::mesh(&mut chart)
             .x_desc("members N")
             .y_desc("messages per member per period")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()?;
         chart
             .draw_series(DashedLineSeries::new(
@@ -216,7 +234,15 @@ pub fn lifeguard_svg(answered: &Answered) -> String {
         .map(|s| per_run(s.1.max(s.2), s.0))
         .fold(1.0, f64::max)
         * 1.2;
-    let runs = sums.iter().map(|s| s.0).max().unwrap_or(0);
+    let runs = sums.iter().map(|s| s.0).max().unwrap_or(0) as usize;
+    let runs = plural(runs, "run", "runs");
+    let y_format = move |y: &f64| {
+        if top >= 10.0 {
+            format!("{y:.0}")
+        } else {
+            format!("{y:.1}")
+        }
+    };
     plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
         let last = f64::from(lab::LIFEGUARD_MAX_SLOW);
         let mut chart = plot::frame(root, -0.5f64..last + 0.5, 0f64..top)?;
@@ -231,17 +257,34 @@ pub fn lifeguard_svg(answered: &Answered) -> String {
             ))
             .x_labels(lab::LIFEGUARD_MAX_SLOW as usize + 1)
             .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&y_format)
             .disable_x_mesh()
             .draw()?;
         for (offset, colour, label, pick) in [
             (
                 -0.2,
                 OFF,
-                format!("Lifeguard off ({runs} runs each)"),
+                format!("Lifeguard off ({runs} each)"),
                 (|s: &(u32, u32, u32)| s.1) as fn(&(u32, u32, u32)) -> u32,
             ),
-            (0.2, ON, format!("Lifeguard on ({runs} runs each)"), |s| s.2),
+            (0.2, ON, format!("Lifeguard on ({runs} each)"), |s| s.2),
         ] {
+            // Each bar's value above it, so a bar of 0 is seen as 0, not as missing.
+            chart.draw_series(sums.iter().enumerate().filter(|(_, s)| s.0 > 0).map(
+                |(slow, s)| {
+                    let v = per_run(pick(s), s.0);
+                    EmptyElement::at((slow as f64 + offset, v))
+                        + Text::new(
+                            if v.fract() == 0.0 {
+                                format!("{v:.0}")
+                            } else {
+                                format!("{v:.1}")
+                            },
+                            (-8, -14),
+                            ("sans-serif", 11).into_font().color(&colour),
+                        )
+                },
+            ))?;
             chart
                 .draw_series(
                     sums.iter()
@@ -304,6 +347,9 @@ mod tests {
         let answered: Vec<_> = tasks.iter().map(|t| (t, &outcome)).collect();
         let svg = lifeguard_svg(&answered);
         assert!(svg.contains("Lifeguard off (2 runs each)"));
+        // Off: 3 false deaths per run; on: 0, written above its empty bar.
+        assert!(svg.contains("fill=\"#E65757\">\n3\n</text>"), "{svg}");
+        assert!(svg.contains("fill=\"#50B464\">\n0\n</text>"), "{svg}");
         assert!(svg.contains("Lifeguard on (2 runs each)"));
     }
 }
