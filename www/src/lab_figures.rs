@@ -185,16 +185,20 @@ pub fn load_svg(answered: &Answered) -> String {
             ))?
             .label("SWIM: a ping and an ack per member per period = 2")
             .legend(plot::key(THEORY));
-        for (pick, colour, label) in [
+        // All traffic first, in bigger marks, so probe traffic drawn over it stays visible where
+        // the two are equal (a healthy cluster sends little else).
+        for (pick, colour, radius, label) in [
             (
-                (|p: &(f64, f64, f64)| p.1) as fn(&(f64, f64, f64)) -> f64,
-                MEASURED,
-                "measured, probe traffic (ping, ping-req, ack, nack)",
+                (|p: &(f64, f64, f64)| p.2) as fn(&(f64, f64, f64)) -> f64,
+                MODEL,
+                6,
+                "measured, all traffic (with gossip, push-pull)",
             ),
             (
-                |p| p.2,
-                MODEL,
-                "measured, all traffic (with gossip, push-pull)",
+                |p| p.1,
+                MEASURED,
+                3,
+                "measured, probe traffic (ping, ping-req, ack, nack)",
             ),
         ] {
             let line: Vec<(f64, f64)> = points.iter().map(|p| (p.0, pick(p))).collect();
@@ -202,9 +206,13 @@ pub fn load_svg(answered: &Answered) -> String {
                 .draw_series(LineSeries::new(line.clone(), colour.stroke_width(2)))?
                 .label(label)
                 .legend(plot::key(colour));
-            chart.draw_series(line.into_iter().map(|p| Circle::new(p, 4, colour.filled())))?;
+            chart.draw_series(
+                line.into_iter()
+                    .map(|p| Circle::new(p, radius, colour.filled())),
+            )?;
         }
-        plot::legend(&mut chart, SeriesLabelPosition::UpperRight, true)
+        // The points lie near 2, in the upper half: the legend goes below them.
+        plot::legend(&mut chart, SeriesLabelPosition::LowerRight, true)
     })
 }
 
