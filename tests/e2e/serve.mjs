@@ -24,7 +24,8 @@ const ISOLATION = {
   'cross-origin-resource-policy': 'cross-origin',
 };
 
-export async function serve(dir, { isolated = process.env.QUORATE_ISOLATED !== '0' } = {}) {
+// `onServe(path, bytes)`, when given, hears every file served (tests/e2e/size.test.mjs counts wasm with it).
+export async function serve(dir, { isolated = process.env.QUORATE_ISOLATED !== '0', onServe } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
@@ -40,6 +41,7 @@ export async function serve(dir, { isolated = process.env.QUORATE_ISOLATED !== '
         ...(isolated ? ISOLATION : {}),
       });
       res.end(body);
+      onServe?.(path, body.length);
     } catch {
       res.writeHead(404).end('not found');
     }

@@ -18,10 +18,12 @@ use web_sys::{
     Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, ErrorEvent, MessageEvent, Url,
     Worker as WebWorker, WorkerOptions,
 };
-use yew_agent::worker::{HandlerId, Worker, WorkerScope};
+use yew_agent::worker::{HandlerId, Worker, WorkerBridge, WorkerScope};
+use yew_agent::Spawnable;
 
 use crate::channel::{self, Channel, Reply};
 use crate::node::NodeProcess;
+use crate::session::route::{self, Route};
 use crate::session::{Out, Session};
 
 /// How long the orchestrator waits for a node worker before declaring it crashed.
@@ -169,6 +171,45 @@ pub enum Msg {
     Failed(u32, u64, String),
     /// The watchdog's beat.
     Tick,
+    /// A frame from the systems orchestrator of this relay generation.
+    Relayed(u64, Vec<u8>),
+}
+
+/// The systems orchestrator (`systems.js`) running the current run for this one: commands go to it as
+/// they came, its frames go to the page as they are (see `session::route`). Dropping it ends that
+/// worker, and with it the node workers it spawned.
+struct Relay {
+    bridge: WorkerBridge<Orchestrator>,
+    generation: u64,
+    url: String,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = Url::revoke_object_url(&self.url);
+    }
+}
+
+/// The script next to `script` (a `.../worker.js` address) named `name`.
+fn sibling(script: &str, name: &str) -> String {
+    let dir = &script[..script.rfind('/').map_or(0, |i| i + 1)];
+    format!("{dir}{name}")
+}
+
+/// An object URL of a classic worker script that loads `script` (a wasm-bindgen `no-modules` script)
+/// and its wasm, which sits next to it as `<stem>_bg.wasm`.
+fn loader(script: &str) -> Result<String, String> {
+    let wasm = match script.strip_suffix(".js") {
+        Some(stem) => format!("{stem}_bg.wasm"),
+        None => return Err(format!("{script} does not end in .js")),
+    };
+    let shim = format!("importScripts({script:?});wasm_bindgen({{ module_or_path: {wasm:?} }});");
+    let parts = Array::of1(&JsValue::from_str(&shim));
+    let options = BlobPropertyBag::new();
+    options.set_type("application/javascript");
+    let blob =
+        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))
 }
 
 thread_local! {
@@ -219,6 +260,9 @@ pub struct Orchestrator {
     seen: u64,
     /// Whether node workers get shared-memory channels (the page is cross-origin isolated).
     shared: bool,
+    /// Where the current run is when this build does not host its engine.
+    relay: Option<Relay>,
+    relays: u64,
     _watchdog: Interval,
 }
 
@@ -326,18 +370,7 @@ impl Orchestrator {
             .script
             .clone()
             .ok_or("the page did not say where worker.js is")?;
-        let wasm = match script.strip_suffix(".js") {
-            Some(stem) => format!("{stem}_bg.wasm"),
-            None => return Err(format!("{script} does not end in .js")),
-        };
-        let shim =
-            format!("importScripts({script:?});wasm_bindgen({{ module_or_path: {wasm:?} }});");
-        let parts = Array::of1(&JsValue::from_str(&shim));
-        let options = BlobPropertyBag::new();
-        options.set_type("application/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
-            .map_err(|e| format!("{e:?}"))?;
-        let url = Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+        let url = loader(&script)?;
         let worker_options = WorkerOptions::new();
         worker_options.set_name(NODE_WORKER_NAME);
         let worker = WebWorker::new_with_options(&url, &worker_options)
@@ -381,11 +414,60 @@ impl Orchestrator {
         Ok(())
     }
 
+    /// Hands the current run to the systems orchestrator, starting it if it is not running: this
+    /// orchestrator's own run and node workers end. `None` when it cannot be started (the command is
+    /// then handled here, and the session reports that it does not host the engine).
+    fn relay(&mut self, scope: &WorkerScope<Self>) -> Option<&Relay> {
+        if self.relay.is_none() {
+            let script = sibling(self.script.as_deref()?, "systems.js");
+            let url = loader(&script).ok()?;
+            self.relays += 1;
+            let generation = self.relays;
+            let bridge = {
+                let scope = scope.clone();
+                Orchestrator::spawner()
+                    .callback(move |bytes| scope.send_message(Msg::Relayed(generation, bytes)))
+                    .with_loader(true)
+                    .spawn(&url)
+            };
+            bridge.send(encode(&UiCommand::Hello {
+                worker_script: script,
+            }));
+            for (_, w) in std::mem::take(&mut self.workers) {
+                w.end();
+            }
+            self.session = placeholder(self.shared);
+            self.relay = Some(Relay {
+                bridge,
+                generation,
+                url,
+            });
+        }
+        self.relay.as_ref()
+    }
+
     fn current(&self, node: u32, incarnation: u64) -> bool {
         self.workers
             .get(&node)
             .is_some_and(|w| w.incarnation == incarnation)
     }
+}
+
+/// A session with a placeholder run until the UI sends `Start` with its seed.
+fn placeholder(shared: bool) -> Session {
+    let (mut session, _) = Session::new(RunSetup {
+        engine: EngineKind::Demo,
+        seed: 0,
+        nodes: 1,
+        replay: Vec::new(),
+        until: None,
+        hosting: quorate_view::Hosting::Inline,
+        params: Vec::new(),
+    });
+    if shared {
+        session.set_per_node_batch(SHARED_BATCH);
+    }
+    session
 }
 
 /// A channel's new capacity: room for `needed` bytes, and at least double the old one.
@@ -402,20 +484,8 @@ impl Worker for Orchestrator {
     type Output = Vec<u8>;
 
     fn create(scope: &WorkerScope<Self>) -> Self {
-        // A placeholder run until the UI sends `Start` with its seed.
-        let (mut session, _) = Session::new(RunSetup {
-            engine: EngineKind::Demo,
-            seed: 0,
-            nodes: 1,
-            replay: Vec::new(),
-            until: None,
-            hosting: quorate_view::Hosting::Inline,
-            params: Vec::new(),
-        });
         let shared = channel::available();
-        if shared {
-            session.set_per_node_batch(SHARED_BATCH);
-        }
+        let session = placeholder(shared);
         let watchdog = {
             let scope = scope.clone();
             Interval::new(ANSWER_TIMEOUT_MS, move || scope.send_message(Msg::Tick))
@@ -429,6 +499,8 @@ impl Worker for Orchestrator {
             progress: 0,
             seen: 0,
             shared,
+            relay: None,
+            relays: 0,
             _watchdog: watchdog,
         }
     }
@@ -459,6 +531,13 @@ impl Worker for Orchestrator {
                 self.progress += 1;
                 self.session.node_failed(node, error)
             }
+            Msg::Relayed(generation, bytes) => {
+                let current = self.relay.as_ref().map(|r| r.generation);
+                if let (Some(handler), true) = (self.handler, current == Some(generation)) {
+                    scope.respond(handler, bytes);
+                }
+                return;
+            }
             Msg::Tick => {
                 let stalled = self.session.busy() && self.progress == self.seen;
                 self.seen = self.progress;
@@ -480,7 +559,33 @@ impl Worker for Orchestrator {
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
         self.handler = Some(id);
-        let out = match decode::<UiCommand>(&msg, "a UI command") {
+        let command = decode::<UiCommand>(&msg, "a UI command");
+        if !route::HOSTS_SYSTEMS {
+            match command.as_ref().map_or(Route::Current, route::route) {
+                Route::Systems => {
+                    if let Some(relay) = self.relay(scope) {
+                        relay.bridge.send(msg);
+                        return;
+                    }
+                }
+                // Ending the relay ends the systems orchestrator and its node workers.
+                Route::Here => self.relay = None,
+                Route::Current => {
+                    if let Some(relay) = &self.relay {
+                        let msg = match command {
+                            Ok(UiCommand::Hello { worker_script }) => {
+                                self.script = Some(worker_script);
+                                encode(&UiCommand::Refresh)
+                            }
+                            _ => msg,
+                        };
+                        relay.bridge.send(msg);
+                        return;
+                    }
+                }
+            }
+        }
+        let out = match command {
             Ok(UiCommand::Hello { worker_script }) => {
                 self.script = Some(worker_script);
                 self.session.handle(UiCommand::Refresh)

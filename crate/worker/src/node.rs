@@ -94,8 +94,16 @@ impl NodeProcess {
                     EngineKind::Raft => host::<quorate_raft::Raft>(id),
                     EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
                     EngineKind::Demo => host::<quorate_demo::Heartbeat>(id),
+                    #[cfg(feature = "systems")]
                     EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
+                    #[cfg(feature = "systems")]
                     EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
+                    #[cfg(not(feature = "systems"))]
+                    engine @ (EngineKind::Consul | EngineKind::Etcd) => {
+                        return Some(encode(&FromNode::Error(crate::session::route::not_hosted(
+                            engine,
+                        ))));
+                    }
                 });
                 return None;
             }

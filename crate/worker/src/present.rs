@@ -8,7 +8,9 @@ use quorate_view::spread::{cell, Focus};
 use quorate_view::{Milestone, NodeView, TimerView};
 
 pub mod detail;
+#[cfg(feature = "systems")]
 mod systems;
+#[cfg(feature = "systems")]
 pub use systems::compare;
 
 /// An engine the browser can host.

@@ -224,10 +224,26 @@ fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<d
         EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup, expected, out)),
         EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup, expected, out)),
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup, expected, out)),
+        #[cfg(feature = "systems")]
         EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::new(
             setup, expected, out,
         )),
+        #[cfg(feature = "systems")]
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::new(setup, expected, out)),
+        #[cfg(not(feature = "systems"))]
+        engine @ (EngineKind::Consul | EngineKind::Etcd) => {
+            // Only reached when the relay to `systems.js` could not be opened (see `route`).
+            let placeholder = RunSetup {
+                engine: EngineKind::Demo,
+                replay: Vec::new(),
+                until: None,
+                params: Vec::new(),
+                ..setup
+            };
+            let mut run = Run::<quorate_demo::Heartbeat>::new(placeholder, None, out);
+            run.set_error(route::not_hosted(engine));
+            Box::new(run)
+        }
     }
 }
 
@@ -943,7 +959,15 @@ impl<E: Present> Runner for Run<E> {
             UiCommand::Refresh => self.task = Some(Task::Views),
             UiCommand::Compare(fault) => {
                 // Headless worlds beside the run; the run itself does not move.
-                self.comparison = Some(crate::present::compare(fault, self.setup.seed));
+                #[cfg(feature = "systems")]
+                {
+                    self.comparison = Some(crate::present::compare(fault, self.setup.seed));
+                }
+                #[cfg(not(feature = "systems"))]
+                {
+                    let _ = fault;
+                    self.set_error(route::not_hosted(EngineKind::Consul));
+                }
                 self.task = Some(Task::Views);
             }
             UiCommand::Advance { wall_ms } => self.advance(wall_ms),
@@ -1271,6 +1295,7 @@ fn progress(sent: SimTime, now: SimTime, arrives: SimTime) -> f32 {
 
 mod export;
 mod lesson;
+pub mod route;
 mod spread;
 
 use export::import;

@@ -38,12 +38,18 @@ pub(super) fn start(
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::lesson(
             lesson, hosting, out,
         )?),
+        #[cfg(feature = "systems")]
         EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::lesson(
             lesson, hosting, out,
         )?),
+        #[cfg(feature = "systems")]
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::lesson(
             lesson, hosting, out,
         )?),
+        #[cfg(not(feature = "systems"))]
+        engine @ (EngineKind::Consul | EngineKind::Etcd) => {
+            return Err(super::route::not_hosted(engine))
+        }
     };
     Ok(run)
 }

@@ -1,0 +1,18 @@
+//! The Consul and etcd orchestrator (built by Trunk as `systems.js` + `systems_bg.wasm`, with the
+//! `systems` feature). The page's orchestrator (`worker.js`, built without those worlds) spawns it and
+//! relays a Consul or etcd run to it; it spawns that run's node workers from its own script.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use yew_agent::Registrable;
+    if quorate_worker::glue::is_node_worker() {
+        quorate_worker::glue::run_node_worker();
+    } else {
+        quorate_worker::glue::Orchestrator::registrar().register();
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the systems orchestrator runs in a browser; build it with trunk");
+}
