@@ -41,8 +41,9 @@ test('the event log filter keeps the lines with every word', async () => {
 test('the space-time diagram draws a lane per node and an arrow per message', async () => {
   const diagram = ctx.page.getByTestId('lamport');
   await diagram.waitFor();
-  assert.equal(await diagram.locator('.lane').count(), 5);
-  await ctx.page.waitForFunction(() => document.querySelectorAll('[data-testid=lamport] .arrow').length >= 8, null, {
+  const canvas = diagram.locator('canvas');
+  assert.equal(await canvas.getAttribute('data-lanes'), '5');
+  await ctx.page.waitForFunction(() => Number(document.querySelector('[data-testid=lamport] canvas')?.dataset.arrows) >= 8, null, {
     timeout: 15_000,
   });
   await ctx.shot('lamport.png');

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use quorate_view::Frame;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// One message: (from, to, sent µs, kind) → arrival µs (`None` while held).
@@ -65,73 +66,182 @@ pub struct LamportProps {
     pub frame: Rc<Frame>,
 }
 
+/// The theme's colours, read from the canvas's CSS custom properties when it draws.
+struct Palette {
+    muted: String,
+    line: String,
+    down: String,
+    accent: String,
+}
+
+impl Palette {
+    fn of(el: &web_sys::Element) -> Palette {
+        let style = web_sys::window().and_then(|w| w.get_computed_style(el).ok().flatten());
+        let get = |name: &str, fallback: &str| {
+            style
+                .as_ref()
+                .and_then(|s| s.get_property_value(name).ok())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| fallback.to_string())
+        };
+        Palette {
+            muted: get("--muted", "#8b98a5"),
+            line: get("--line", "#2b3640"),
+            down: get("--down", "#f85149"),
+            accent: get("--accent", "#a371f7"),
+        }
+    }
+}
+
+/// Lanes and arrows on a canvas: a frame redraws a few hundred lines in well under a millisecond,
+/// where as SVG elements each frame cost a diff of every arrow, a style pass and a repaint of them all.
+fn draw(
+    el: &web_sys::HtmlCanvasElement,
+    arrows: &Arrows,
+    lanes: &[(u32, bool)],
+    now: u64,
+    window: u64,
+) -> Option<()> {
+    let ctx = el
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .ok()?;
+    let colours = Palette::of(el);
+    let scale = f64::from(el.width()) / WIDTH;
+    ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0).ok()?;
+    ctx.clear_rect(0.0, 0.0, WIDTH, f64::from(el.height()) / scale);
+    let lane = |id: u32| {
+        lanes
+            .iter()
+            .position(|&(i, _)| i == id)
+            .map(|p| 14.0 + LANE * p as f64)
+    };
+    let right = WIDTH - 8.0;
+    let solid = dash(&[]);
+    ctx.set_font("11px system-ui, sans-serif");
+    for (p, &(id, down)) in lanes.iter().enumerate() {
+        let y = 14.0 + LANE * p as f64;
+        ctx.set_fill_style_str(&colours.muted);
+        ctx.fill_text(&format!("n{id}"), 4.0, y + 4.0).ok()?;
+        ctx.set_stroke_style_str(if down { &colours.down } else { &colours.line });
+        ctx.set_line_dash(&if down {
+            dash(&[4.0, 3.0])
+        } else {
+            solid.clone()
+        })
+        .ok()?;
+        ctx.set_line_width(1.0);
+        ctx.begin_path();
+        ctx.move_to(LEFT, y);
+        ctx.line_to(right, y);
+        ctx.stroke();
+    }
+    let start = now.saturating_sub(window);
+    let x = |us: u64| LEFT + (us as f64 - start as f64) / window.max(1) as f64 * (right - LEFT);
+    ctx.save();
+    ctx.begin_path();
+    ctx.rect(LEFT, 0.0, right - LEFT, f64::from(el.height()) / scale);
+    ctx.clip();
+    ctx.set_line_width(1.4);
+    // Arrived arrows solid, then flying ones dashed: two dash changes per frame, not one per arrow.
+    let colours_of: BTreeMap<&str, String> = arrows
+        .keys()
+        .map(|k| (k.3.as_str(), format!("hsl({} 70% 60%)", hue(&k.3))))
+        .collect();
+    for flying in [false, true] {
+        ctx.set_line_dash(&if flying {
+            dash(&[3.0, 2.0])
+        } else {
+            solid.clone()
+        })
+        .ok()?;
+        for ((from, to, sent, kind), arrive) in arrows {
+            let arrived = arrive.is_some_and(|a| a <= now);
+            if arrived == flying {
+                continue;
+            }
+            let (Some(y1), Some(y2)) = (lane(*from), lane(*to)) else {
+                continue;
+            };
+            let end = arrive.map_or(now, |a| a.min(now));
+            let reach = if arrived {
+                1.0
+            } else {
+                arrive.map_or(0.5, |a| {
+                    now.saturating_sub(*sent) as f64 / a.saturating_sub(*sent).max(1) as f64
+                })
+            };
+            if let Some(colour) = colours_of.get(kind.as_str()) {
+                ctx.set_stroke_style_str(colour);
+            }
+            ctx.begin_path();
+            ctx.move_to(x(*sent), y1);
+            ctx.line_to(x(end), y1 + (y2 - y1) * reach);
+            ctx.stroke();
+        }
+    }
+    ctx.restore();
+    ctx.set_line_dash(&solid).ok()?;
+    ctx.set_stroke_style_str(&colours.accent);
+    ctx.set_line_width(1.5);
+    ctx.begin_path();
+    ctx.move_to(right, 0.0);
+    ctx.line_to(right, f64::from(el.height()) / scale);
+    ctx.stroke();
+    Some(())
+}
+
+fn dash(pattern: &[f64]) -> wasm_bindgen::JsValue {
+    pattern
+        .iter()
+        .map(|&v| wasm_bindgen::JsValue::from(v))
+        .collect::<js_sys::Array>()
+        .into()
+}
+
 #[component]
 pub fn Lamport(props: &LamportProps) -> Html {
     let store = use_mut_ref(|| (Arrows::new(), 0u64));
+    let canvas = use_node_ref();
     let frame = &props.frame;
-    let (arrows, window) = {
+    let (count, window, kinds) = {
         let mut s = store.borrow_mut();
         let (arrows, last) = &mut *s;
         gather(arrows, last, frame);
-        (arrows.clone(), window_us(arrows))
+        let kinds: BTreeMap<String, u32> =
+            arrows.keys().map(|k| (k.3.clone(), hue(&k.3))).collect();
+        (arrows.len(), window_us(arrows), kinds)
     };
-    let ids: Vec<u32> = frame.nodes.iter().map(|n| n.id).collect();
-    let lane = |id: u32| {
-        ids.iter()
-            .position(|&i| i == id)
-            .map(|p| 14.0 + LANE * p as f64)
-    };
-    let now = frame.time_us;
-    let start = now.saturating_sub(window);
-    // Arrows are drawn in milliseconds of simulated time inside an inner svg whose viewBox is the window
-    // (it slides and scales them, and clips what is older): an arrow that has arrived keeps the same
-    // attributes from frame to frame, and the arrows are keyed, so a frame touches only the new and the
-    // flying ones in the DOM.
-    let ms = |us: u64| format!("{:.3}", us as f64 / 1e3);
-    let height = 14.0 + LANE * ids.len().max(1) as f64;
-    let view = format!(
-        "{:.3} 0 {:.3} {height}",
-        start as f64 / 1e3,
-        window.max(1) as f64 / 1e3
-    );
-    let kinds: BTreeMap<String, u32> = arrows.keys().map(|k| (k.3.clone(), hue(&k.3))).collect();
+    let lanes: Vec<(u32, bool)> = frame
+        .nodes
+        .iter()
+        .map(|n| (n.id, n.status == quorate_view::NodeStatus::Down))
+        .collect();
+    let height = 14.0 + LANE * lanes.len().max(1) as f64;
+    // Two backing pixels per CSS pixel on a dense screen, one elsewhere.
+    let density = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio().clamp(1.0, 2.0).round());
+    {
+        let canvas = canvas.clone();
+        let store = store.clone();
+        let now = frame.time_us;
+        let lanes = lanes.clone();
+        use_effect(move || {
+            if let Some(el) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                let s = store.borrow();
+                draw(&el, &s.0, &lanes, now, window);
+            }
+        });
+    }
     html! {
-        <figure class="lamport" data-testid="lamport"
-            aria-label={format!("space-time diagram: {} messages in the last {:.2} s", arrows.len(), window as f64 / 1e6)}>
+        <figure class="lamport" data-testid="lamport">
             <figcaption>{ format!("Space-time diagram · last {:.2} s", window as f64 / 1e6) }</figcaption>
-            <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img"
-                aria-label="one lane per node; each arrow is a message from its sender at the time it left to its receiver at the time it arrived">
-                { for ids.iter().map(|&id| {
-                    let y = lane(id).unwrap_or(0.0);
-                    let down = frame.node(id).is_some_and(|n| n.status == quorate_view::NodeStatus::Down);
-                    html! {
-                        <g class={classes!("lane", down.then_some("down"))}>
-                            <text x="4" y={(y + 4.0).to_string()}>{ format!("n{id}") }</text>
-                            <line x1={LEFT.to_string()} x2={(WIDTH - 8.0).to_string()} y1={y.to_string()} y2={y.to_string()} />
-                        </g>
-                    }
-                }) }
-                <svg class="arrows" x={LEFT.to_string()} y="0" width={(WIDTH - LEFT - 8.0).to_string()}
-                    height={height.to_string()} viewBox={view} preserveAspectRatio="none">
-                { for arrows.iter().filter_map(|((from, to, sent, kind), arrive)| {
-                    let (y1, y2) = (lane(*from)?, lane(*to)?);
-                    let end = arrive.map_or(now, |a| a.min(now));
-                    let arrived = arrive.is_some_and(|a| a <= now);
-                    Some(html! {
-                        <line key={format!("{from}-{to}-{sent}-{kind}")}
-                            class={classes!("arrow", (!arrived).then_some("flying"))}
-                            x1={ms(*sent)} y1={y1.to_string()}
-                            x2={ms(end)} y2={(y1 + (y2 - y1) * if arrived { 1.0 } else {
-                                arrive.map_or(0.5, |a| (now.saturating_sub(*sent)) as f64 / (a.saturating_sub(*sent)).max(1) as f64)
-                            }).to_string()}
-                            style={format!("stroke: hsl({} 70% 60%)", hue(kind))}>
-                            <title>{ format!("{kind} n{from} → n{to}") }</title>
-                        </line>
-                    })
-                }) }
-                </svg>
-                <line class="now" x1={(WIDTH - 8.0).to_string()} x2={(WIDTH - 8.0).to_string()} y1="0" y2={height.to_string()} />
-            </svg>
+            <canvas ref={canvas} width={((WIDTH * density) as u32).to_string()} height={((height * density) as u32).to_string()}
+                role="img" data-lanes={lanes.len().to_string()} data-arrows={count.to_string()}
+                aria-label={format!("space-time diagram: one lane per node ({}); {count} messages in the last {:.2} s, each an arrow from its sender at the time it left to its receiver at the time it arrived",
+                    lanes.iter().map(|(id, down)| format!("n{id}{}", if *down { " down" } else { "" })).collect::<Vec<_>>().join(", "),
+                    window as f64 / 1e6)} />
             <p class="legend">
                 { for kinds.iter().map(|(k, h)| html! {
                     <span class="kind" style={format!("--h: {h}")}>{ k }</span>

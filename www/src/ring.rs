@@ -40,7 +40,15 @@ pub fn Ring(props: &RingProps) -> Html {
             .position(|n| n.id == id)
             .map(|i| place(i, count))
     };
+    // Keyed by what identifies a message, so one that lands removes its own circle instead of shifting
+    // every later circle's position by one.
+    let mut seen = std::collections::HashMap::new();
     let messages = frame.messages.iter().filter_map(|m| {
+        let twin = seen
+            .entry((m.from, m.to, m.sent_us, m.kind.as_str()))
+            .or_insert(0u32);
+        *twin += 1;
+        let key = format!("{}-{}-{}-{}-{}", m.from, m.to, m.sent_us, m.kind, twin);
         let (from, to) = (position(m.from)?, position(m.to)?);
         // Start and end at the circles' edges, not their centres.
         let (dx, dy) = (to.0 - from.0, to.1 - from.1);
@@ -56,7 +64,7 @@ pub fn Ring(props: &RingProps) -> Html {
             "msg"
         };
         Some(html! {
-            <circle class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="7">
+            <circle {key} class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="7">
                 <title>{ format!("n{} → n{}: {}", m.from, m.to, m.label) }</title>
             </circle>
         })
@@ -137,9 +145,13 @@ pub fn Ring(props: &RingProps) -> Html {
                     <path class="tuned-head" d="M0,0 L10,5 L0,10 z" />
                 </marker>
             </defs>
-            { for links }
-            { for tuned }
-            { for cuts }
+            // Each group in its own element: Yew matches an element's children by position from the
+            // end, so a list that grows by one (a message sent) would otherwise shift every sibling
+            // before it onto a different element and rebuild the nodes and links each frame.
+            <g class="links">{ for links }</g>
+            <g class="tuned-links">{ for tuned }</g>
+            <g class="cuts">{ for cuts }</g>
+            <g class="nodes">
             { for frame.nodes.iter().enumerate().map(|(i, n)| {
                 let (x, y) = place(i, count);
                 let id = n.id;
@@ -153,7 +165,7 @@ pub fn Ring(props: &RingProps) -> Html {
                     below = format!("{below} · slow +{delay:.0} ms");
                 }
                 html! {
-                    <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"), slow.contains_key(&id).then_some("slow"))} data-node={id.to_string()} {onclick}>
+                    <g key={id} class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"), slow.contains_key(&id).then_some("slow"))} data-node={id.to_string()} {onclick}>
                         <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
                         if let Some(t) = &n.timer {
                             // The countdown: an arc that shrinks clockwise from the top as the timer runs out.
@@ -169,7 +181,8 @@ pub fn Ring(props: &RingProps) -> Html {
                     </g>
                 }
             }) }
-            { for messages }
+            </g>
+            <g class="messages">{ for messages }</g>
         </svg>
     }
 }

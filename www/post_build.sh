@@ -1,0 +1,25 @@
+#!/bin/sh
+# Trunk's post_build hook (Trunk.toml): finishes the pages in the staging directory.
+set -eu
+cd "$TRUNK_STAGING_DIR"
+
+# Paint first, then fetch the app: the static shell (or the player's box) is on screen before the
+# 340 KB of wasm compete with it for the network, and a browser that preloads would fetch it before
+# the first paint. The app starts after the first animation frame, or after 200 ms in a tab that draws
+# no frames (hidden).
+sed -i \
+  -e 's|<link rel="preload" href="[^"]*_bg\.wasm"[^>]*>||' \
+  -e 's|^const wasm = await init(|await new Promise((go) => { requestAnimationFrame(() => setTimeout(go)); setTimeout(go, 200); });\n&|' \
+  index.html
+grep -q 'requestAnimationFrame(() => setTimeout(go))' index.html || {
+  echo "post_build.sh: the app's loader in index.html changed; update the sed above" >&2
+  exit 1
+}
+
+# The embeddable player (embed.html) and the lab (lab.html) are the same app: it picks its mode from
+# the page's name, so each page is a copy of index.html with its own title and without the
+# playground's static shell (each draws its own), and all share one set of hashed assets.
+for page in embed:'Quorate player' lab:'Quorate lab'; do
+  sed -e "s|<title>[^<]*</title>|<title>${page#*:}</title>|" -e '/<!-- shell/,/<!-- \/shell -->/d' \
+    index.html > "${page%%:*}.html"
+done
