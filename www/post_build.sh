@@ -17,9 +17,10 @@ grep -q 'requestAnimationFrame(() => setTimeout(go))' index.html || {
 }
 
 # The embeddable player (embed.html) and the lab (lab.html) are the same app: it picks its mode from
-# the page's name, so each page is a copy of index.html with its own title and without the
-# playground's static shell (each draws its own), and all share one set of hashed assets.
-for page in embed:'Quorate player' lab:'Quorate lab'; do
-  sed -e "s|<title>[^<]*</title>|<title>${page#*:}</title>|" -e '/<!-- shell/,/<!-- \/shell -->/d' \
-    index.html > "${page%%:*}.html"
-done
+# the page's name, so each page is a copy of index.html with its own title. The player's first paint is
+# its own waiting box (the one its app draws until the first frame); the lab draws its own page.
+sed -e 's|<title>[^<]*</title>|<title>Quorate player</title>|' \
+  -e '/<!-- shell/,/<!-- \/shell -->/c\    <main class="embed loading" id="shell" aria-busy="true">Starting the simulation…</main>' \
+  index.html > embed.html
+sed -e 's|<title>[^<]*</title>|<title>Quorate lab</title>|' -e '/<!-- shell/,/<!-- \/shell -->/d' \
+  index.html > lab.html
