@@ -36,6 +36,7 @@ pub fn fig16_svg(ranges: &[lab::RangeSamples]) -> String {
         plot::mesh(&mut chart)
             .x_desc("ms without a leader")
             .y_desc("cumulative fraction of trials")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()?;
         for (r, colour) in ranges.iter().zip(RANGE_COLOURS) {
             if r.trials == 0 {
