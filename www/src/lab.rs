@@ -1,5 +1,5 @@
-//! The lab page (`lab.html`): runs an experiment's seeds on a pool of lab workers (the same
-//! `worker.js`, spawned under the name `lab`), draws the results as they arrive, cancels by ending the
+//! The lab page (`lab.html`): runs an experiment's seeds on a pool of lab workers (`lab.js`,
+//! spawned under the name `lab`), draws the results as they arrive, cancels by ending the
 //! workers, and exports the rows as CSV. Beside it, the exact push-gossip Markov chain with sliders.
 //!
 //! The page measures nothing itself: every number comes from a lab worker, which runs the functions

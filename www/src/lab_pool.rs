@@ -22,12 +22,13 @@ use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, Work
 /// The name the worker script gives a lab worker (crate/worker's `LAB_WORKER_NAME`).
 const LAB_WORKER_NAME: &str = "lab";
 
-/// The address of `worker.js`, next to this page.
+/// The address of `lab.js` (a binary of crate/worker that holds the lab's jobs and no orchestrator),
+/// next to this page.
 fn worker_script() -> String {
     let href = gloo::utils::window().location().href().unwrap_or_default();
     let page = href.split(['#', '?']).next().unwrap_or_default();
     let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
-    format!("{dir}worker.js")
+    format!("{dir}lab.js")
 }
 
 /// What a lab worker tells the page.

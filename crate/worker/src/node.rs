@@ -91,18 +91,19 @@ impl NodeProcess {
             Ok(ToNode::Init { engine, node }) => {
                 let id = NodeId(node);
                 self.host = Some(match engine {
-                    EngineKind::Raft => host::<quorate_raft::Raft>(id),
-                    EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
                     EngineKind::Demo => host::<quorate_demo::Heartbeat>(id),
+                    #[cfg(feature = "protocols")]
+                    EngineKind::Raft => host::<quorate_raft::Raft>(id),
+                    #[cfg(feature = "protocols")]
+                    EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
                     #[cfg(feature = "systems")]
                     EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
                     #[cfg(feature = "systems")]
                     EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
-                    #[cfg(not(feature = "systems"))]
-                    engine @ (EngineKind::Consul | EngineKind::Etcd) => {
-                        return Some(encode(&FromNode::Error(crate::session::route::not_hosted(
-                            engine,
-                        ))));
+                    #[allow(unreachable_patterns)]
+                    engine => {
+                        let error = crate::session::route::not_hosted(engine);
+                        return Some(encode(&FromNode::Error(error)));
                     }
                 });
                 return None;

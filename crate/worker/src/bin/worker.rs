@@ -1,13 +1,11 @@
 //! The worker entry point (built by Trunk as `worker.js` + `worker_bg.wasm`): the orchestrator, or a
-//! node worker or a lab worker when spawned under that name.
+//! node worker when spawned under that name.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use yew_agent::Registrable;
     if quorate_worker::glue::is_node_worker() {
         quorate_worker::glue::run_node_worker();
-    } else if quorate_worker::glue::is_lab_worker() {
-        quorate_worker::glue::run_lab_worker();
     } else {
         quorate_worker::glue::Orchestrator::registrar().register();
     }

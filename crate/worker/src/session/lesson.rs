@@ -31,13 +31,15 @@ pub(super) fn start(
         format!("the lesson is for engine `{name}`, which the page does not host")
     })?;
     let run: Box<dyn Runner> = match engine {
-        EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::lesson(lesson, hosting, out)?),
-        EngineKind::Gossip => {
-            Box::new(Run::<quorate_gossip::Gossip>::lesson(lesson, hosting, out)?)
-        }
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::lesson(
             lesson, hosting, out,
         )?),
+        #[cfg(feature = "protocols")]
+        EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::lesson(lesson, hosting, out)?),
+        #[cfg(feature = "protocols")]
+        EngineKind::Gossip => {
+            Box::new(Run::<quorate_gossip::Gossip>::lesson(lesson, hosting, out)?)
+        }
         #[cfg(feature = "systems")]
         EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::lesson(
             lesson, hosting, out,
@@ -46,10 +48,8 @@ pub(super) fn start(
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::lesson(
             lesson, hosting, out,
         )?),
-        #[cfg(not(feature = "systems"))]
-        engine @ (EngineKind::Consul | EngineKind::Etcd) => {
-            return Err(super::route::not_hosted(engine))
-        }
+        #[allow(unreachable_patterns)]
+        engine => return Err(super::route::not_hosted(engine)),
     };
     Ok(run)
 }

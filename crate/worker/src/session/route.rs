@@ -11,11 +11,14 @@ use quorate_view::{EngineKind, UiCommand};
 
 /// Whether this build hosts the Consul and etcd worlds.
 pub const HOSTS_SYSTEMS: bool = cfg!(feature = "systems");
+/// Whether this build hosts Raft and gossip runs.
+pub const HOSTS_PROTOCOLS: bool = cfg!(feature = "protocols");
 
 /// Where a command goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
-    /// It starts a run that this build hosts.
+    /// It starts a run here: one that this build hosts, or one that no other hosts either (the
+    /// session reports it).
     Here,
     /// It starts a run of an engine this build does not host: the systems orchestrator's.
     Systems,
@@ -25,7 +28,11 @@ pub enum Route {
 
 /// Whether this build can run `engine`.
 pub fn hosts(engine: EngineKind) -> bool {
-    HOSTS_SYSTEMS || !matches!(engine, EngineKind::Consul | EngineKind::Etcd)
+    match engine {
+        EngineKind::Raft | EngineKind::Gossip => HOSTS_PROTOCOLS,
+        EngineKind::Consul | EngineKind::Etcd => HOSTS_SYSTEMS,
+        EngineKind::Demo => true,
+    }
 }
 
 /// The engine of the run `command` starts, if it starts one that the session would accept. A lesson
@@ -46,7 +53,8 @@ pub fn starts(command: &UiCommand) -> Option<EngineKind> {
 pub fn route(command: &UiCommand) -> Route {
     match starts(command) {
         Some(engine) if hosts(engine) => Route::Here,
-        Some(_) => Route::Systems,
+        Some(EngineKind::Consul | EngineKind::Etcd) => Route::Systems,
+        Some(_) => Route::Here,
         None => Route::Current,
     }
 }
@@ -97,6 +105,14 @@ mod tests {
             } else {
                 Route::Here
             };
+            assert_eq!(
+                hosts(engine),
+                if systems {
+                    HOSTS_SYSTEMS
+                } else {
+                    HOSTS_PROTOCOLS || engine == EngineKind::Demo
+                }
+            );
             assert_eq!(route(&start(engine)), expected, "{engine:?}");
         }
     }
@@ -116,7 +132,8 @@ mod tests {
 
     #[test]
     fn an_import_goes_where_its_engine_is() {
-        let (mut session, _) = crate::Session::new(match start(EngineKind::Raft) {
+        // The demo engine: every build hosts it.
+        let (mut session, _) = crate::Session::new(match start(EngineKind::Demo) {
             UiCommand::Start(setup) => setup,
             _ => unreachable!(),
         });
@@ -129,7 +146,7 @@ mod tests {
             })
             .expect("an export in the frame");
         assert_eq!(route(&UiCommand::ImportTrace(json.clone())), Route::Here);
-        let etcd = json.replacen("\"engine\": \"raft\"", "\"engine\": \"etcd\"", 1);
+        let etcd = json.replacen("\"engine\": \"demo\"", "\"engine\": \"etcd\"", 1);
         assert_ne!(etcd, json, "the export names its engine");
         assert_eq!(
             starts(&UiCommand::ImportTrace(etcd)),
