@@ -151,6 +151,8 @@ test('a job whose worker dies or cannot read it fails by name, and the run still
   // worker traps), job 5 as bytes that are not a job.
   await ctx.page.goto('about:blank');
   await ctx.page.goto(ctx.url + 'lab.html#crash-job=2&garble-job=5');
+  // The page is ready (its chain worker has answered) before the form is changed, as in the first test.
+  await ctx.page.getByTestId('markov-summary').filter({ hasText: 'round' }).waitFor({ timeout: 30_000 });
   await ctx.page.getByTestId('lab-experiment').selectOption('fig16');
   await setSeeds(1);
   await ctx.page.getByTestId('lab-run').click();

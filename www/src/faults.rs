@@ -269,9 +269,6 @@ pub struct ParamPanelProps {
 #[component]
 pub fn ParamPanel(props: &ParamPanelProps) -> Html {
     let frame = &props.frame;
-    let changed = !frame.params.is_empty();
-    // The inputs exist only while the panel is open: closed, it costs nothing per frame.
-    let open = use_state(|| changed);
     let specs = specs(frame.engine);
     if specs.is_empty() {
         return html! {};
@@ -293,25 +290,13 @@ pub fn ParamPanel(props: &ParamPanelProps) -> Html {
             on_apply.emit(next);
         })
     };
-    let ontoggle = {
-        let open = open.clone();
-        Callback::from(move |e: Event| {
-            if let Some(details) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            {
-                open.set(details.has_attribute("open"));
-            }
-        })
-    };
-    let shown = *open || changed;
+    let changed = !frame.params.is_empty();
     html! {
-        <details class="params" open={shown} {ontoggle}>
+        <details class="params" open={changed}>
             <summary>{ "Protocol parameters" }
                 if changed { <span class="muted">{ format!(" ({} changed)", frame.params.len()) }</span> }
             </summary>
             <p class="muted">{ "Changing one restarts the run with the same seed; the link carries it." }</p>
-            if shown {
             <div class="grid-params">
             { for specs.iter().map(|spec| {
                 let key = spec.key.to_string();
@@ -369,7 +354,6 @@ pub fn ParamPanel(props: &ParamPanelProps) -> Html {
                 }
             }) }
             </div>
-            }
         </details>
     }
 }
