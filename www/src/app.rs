@@ -385,6 +385,14 @@ fn Playground() -> Html {
             }
         })
     };
+    let on_jump = {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        Callback::from(move |time_us: u64| {
+            dispatcher.dispatch(Action::SetPlaying(false));
+            bridge.emit(UiCommand::Seek { time_us });
+        })
+    };
     let on_branch = {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
@@ -832,6 +840,7 @@ fn Playground() -> Html {
                 </aside>
             </div>
             { timeline(&frame, on_seek, on_branch) }
+            <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
             <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
             <section class="log" aria-label="Event log">
                 <h2>{ "Event log" }

@@ -23,3 +23,4 @@ pub mod plot;
 pub mod ring;
 pub mod systems;
 pub mod url;
+pub mod verdicts;

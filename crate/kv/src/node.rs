@@ -69,6 +69,13 @@ pub enum Command {
     CancelWatch {
         id: u64,
     },
+    /// A serializable read (etcd's `Range` with `serializable: true`): served at once from what this
+    /// node has applied, asking no one. Fast and available in a minority, and possibly stale: the
+    /// reply may miss writes the majority already committed. The reply comes as [`Event::Reply`].
+    SerializableRead {
+        tag: u64,
+        range: KeyRange,
+    },
     /// Campaign now (Raft's MsgHup).
     Campaign,
     /// Hand leadership to `to` (leader only).
@@ -696,6 +703,13 @@ impl KvNode {
                 );
                 Ok(())
             }
+            Command::SerializableRead { tag, range } => {
+                let reply = self
+                    .store
+                    .apply(&Request::Op(crate::types::Op::Range(range)));
+                out.emit(Event::Reply { tag, reply });
+                Ok(())
+            }
             Command::CancelWatch { id } => self
                 .watchers
                 .remove(&id)
@@ -728,6 +742,9 @@ impl fmt::Display for Command {
                 write!(f, "{req}")
             }
             Command::Watch { id, range, from } => write!(f, "watch {id} {range} from={from}"),
+            Command::SerializableRead { tag, range } => {
+                write!(f, "kv #{tag} get {range} serializable")
+            }
             Command::CancelWatch { id } => write!(f, "cancel watch {id}"),
             Command::Campaign => f.write_str("campaign"),
             Command::TransferLeader { to } => write!(f, "transfer {to}"),

@@ -12,6 +12,7 @@ param <raft key> <value>           every raft parameter (voters, election_timeou
 param lease_check_interval 100ms   how often the leader looks for expired leases
 client n1 put <key> <value> [lease=<id>]   put (followers forward it to the leader)
 client n1 get <key>                linearizable read (ReadIndex / lease read / unsafe_local per read_mode)
+client n1 get <key> serializable   serializable read: this node's applied store at once (may be stale)
 client n1 get-prefix <prefix>      every key under a prefix
 client n1 del <key>                delete a key
 client n1 del-prefix <prefix>      delete every key under a prefix
@@ -287,6 +288,18 @@ impl Scripted for KvNode {
                 };
                 Ok(Command::Watch { id, range, from })
             }
+            Some("get") if words.len() == at + 3 && words[at + 2] == "serializable" => {
+                if session.is_some() {
+                    return Err(ScriptError::new(
+                        0,
+                        "a serializable read is not written to the log: it takes no session",
+                    ));
+                }
+                Ok(Command::SerializableRead {
+                    tag,
+                    range: KeyRange::single(words[at + 1]),
+                })
+            }
             Some("unwatch") if at == 0 => Ok(Command::CancelWatch {
                 id: number(words, 1)?,
             }),
@@ -324,6 +337,19 @@ mod tests {
         );
         assert_eq!(KvNode::parse_command(&["put", "k"]).unwrap_err().word, 2);
         assert_eq!(KvNode::parse_command(&["frob"]).unwrap_err().word, 0);
+        assert_eq!(
+            KvNode::parse_command(&["tag", "4", "get", "k", "serializable"]).unwrap(),
+            Command::SerializableRead {
+                tag: 4,
+                range: KeyRange::single("k")
+            }
+        );
+        assert_eq!(
+            KvNode::parse_command(&["get", "k", "stale"])
+                .unwrap_err()
+                .word,
+            2
+        );
         assert_eq!(
             KvNode::parse_command(&["session-create", "ttl=10s", "behavior=delete"]).unwrap(),
             Command::Request {

@@ -14,6 +14,7 @@ pub mod params;
 mod share;
 pub mod spread;
 pub mod system;
+pub mod verdicts;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,7 @@ pub use share::{
     decode as decode_log, encode as encode_log, shareable, SharedCommand, MAX_SHARED_COMMANDS,
 };
 pub use system::{CompareFault, ComparisonView, SystemView};
+pub use verdicts::VerdictsView;
 
 /// From the UI to the orchestrator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -219,11 +221,14 @@ pub enum EngineKind {
     Consul,
     /// etcd: Raft members serving the KV store, client machines running the same programs on leases.
     Etcd,
+    /// Raft carrying the etcd-style KV store: the Raft view with a client panel.
+    Kv,
 }
 
 impl EngineKind {
-    pub const ALL: [EngineKind; 5] = [
+    pub const ALL: [EngineKind; 6] = [
         EngineKind::Raft,
+        EngineKind::Kv,
         EngineKind::Gossip,
         EngineKind::Consul,
         EngineKind::Etcd,
@@ -238,6 +243,7 @@ impl EngineKind {
             EngineKind::Demo => "demo",
             EngineKind::Consul => "consul",
             EngineKind::Etcd => "etcd",
+            EngineKind::Kv => "kv",
         }
     }
 
@@ -253,6 +259,7 @@ impl EngineKind {
             EngineKind::Demo => "Heartbeat demo",
             EngineKind::Consul => "Consul (servers + agents)",
             EngineKind::Etcd => "etcd (members + clients)",
+            EngineKind::Kv => "Raft + KV store",
         }
     }
 
@@ -264,6 +271,7 @@ impl EngineKind {
             EngineKind::Demo => "beat-now",
             EngineKind::Consul => "set app/config v2",
             EngineKind::Etcd => "put app/config v2",
+            EngineKind::Kv => "put x 1",
         }
     }
 
@@ -275,6 +283,7 @@ impl EngineKind {
             EngineKind::Demo => 3,
             EngineKind::Consul => 7,
             EngineKind::Etcd => 6,
+            EngineKind::Kv => 5,
         }
     }
 }
@@ -330,6 +339,10 @@ pub struct Frame {
     /// The run's protocol parameters (the engine's defaults for the rest).
     #[serde(default)]
     pub params: Vec<(String, String)>,
+    /// Raft's safety invariants and the client history's linearizability, checked as the run goes,
+    /// with the client requests (engines that are checked).
+    #[serde(default)]
+    pub verdicts: Option<VerdictsView>,
 }
 
 /// What the network does differently from its defaults, for drawing on the ring.

@@ -180,7 +180,8 @@ const DEMO: &[ParamSpec] = &[ParamSpec {
 /// systems' settings).
 pub fn specs(engine: EngineKind) -> &'static [ParamSpec] {
     match engine {
-        EngineKind::Raft => RAFT,
+        // The KV engine is Raft carrying a store: it reads Raft's parameters.
+        EngineKind::Raft | EngineKind::Kv => RAFT,
         EngineKind::Gossip => GOSSIP,
         EngineKind::Demo => DEMO,
         EngineKind::Consul | EngineKind::Etcd => &[],
@@ -231,7 +232,7 @@ pub fn check(
             .map_or_else(|| spec.kind.default_value(), |(_, v)| v.clone());
         text.strip_suffix("ms")?.parse().ok()
     };
-    if engine == EngineKind::Raft {
+    if matches!(engine, EngineKind::Raft | EngineKind::Kv) {
         let (lo, hi) = (value("election_timeout_min"), value("election_timeout_max"));
         if lo > hi {
             return Err(format!(

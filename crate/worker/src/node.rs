@@ -100,6 +100,8 @@ impl NodeProcess {
                     EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
                     #[cfg(feature = "systems")]
                     EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
+                    #[cfg(feature = "systems")]
+                    EngineKind::Kv => host::<quorate_kv::KvNode>(id),
                     #[allow(unreachable_patterns)]
                     engine => {
                         let error = crate::session::route::not_hosted(engine);

@@ -9,9 +9,13 @@ use quorate_view::{Milestone, NodeView, TimerView};
 
 pub mod detail;
 #[cfg(feature = "systems")]
+mod kv;
+#[cfg(feature = "systems")]
 mod systems;
 #[cfg(feature = "systems")]
 pub use systems::compare;
+
+use crate::session::verdicts::Fact;
 
 /// An engine the browser can host.
 pub trait Present: Scripted {
@@ -57,6 +61,24 @@ pub trait Present: Scripted {
     fn flags(engine: &Self, focus: Option<&Focus>) -> u8 {
         let _ = (engine, focus);
         0
+    }
+
+    /// Whether the run's Raft safety invariants are checked (engines built on Raft).
+    const CHECKED: bool = false;
+
+    /// Whether the engine serves KV requests (the client panel, and the history's linearizability).
+    const KV: bool = false;
+
+    /// What the verdicts learn from one trace record: Raft facts, client calls and their answers.
+    fn facts(record: &quorate_sim::Record<Self>, out: &mut Vec<Fact>) {
+        let _ = (record, out);
+    }
+
+    /// A client command in words with `tag` added, so its answer can be told apart; `None` leaves the
+    /// words as they are (not a request, or already tagged).
+    fn tag_request(words: &str, tag: u64) -> Option<String> {
+        let _ = (words, tag);
+        None
     }
 
     /// Whether killing a node starts a spread chart (of how many see it dead).
@@ -208,6 +230,14 @@ impl Present for quorate_raft::Raft {
         format!("down · term {} kept", d.term)
     }
 
+    const CHECKED: bool = true;
+
+    fn facts(record: &quorate_sim::Record<Self>, out: &mut Vec<Fact>) {
+        if let quorate_sim::Record::Emit { node, event } = record {
+            out.extend(raft_fact(*node, event).map(Fact::Raft));
+        }
+    }
+
     fn milestone(event: &quorate_raft::Event) -> Option<Milestone> {
         use quorate_raft::Event;
         match event {
@@ -351,5 +381,26 @@ impl Present for quorate_gossip::Gossip {
             }
             _ => None,
         }
+    }
+}
+
+/// What the Raft checker needs from a Raft event.
+fn raft_fact(node: NodeId, event: &quorate_raft::Event) -> Option<quorate_check::raft::RaftFact> {
+    match event {
+        quorate_raft::Event::BecameLeader { term } => {
+            Some(quorate_check::raft::RaftFact::BecameLeader { node, term: *term })
+        }
+        quorate_raft::Event::Applied {
+            index,
+            term,
+            digest,
+            ..
+        } => Some(quorate_check::raft::RaftFact::Applied {
+            node,
+            index: *index,
+            term: *term,
+            digest: *digest,
+        }),
+        _ => None,
     }
 }

@@ -232,6 +232,8 @@ fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<d
         )),
         #[cfg(feature = "systems")]
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::new(setup, expected, out)),
+        #[cfg(feature = "systems")]
+        EngineKind::Kv => Box::new(Run::<quorate_kv::KvNode>::new(setup, expected, out)),
         // An engine this build leaves out (see `route`): a placeholder run that says so.
         #[allow(unreachable_patterns)]
         engine => {
@@ -325,6 +327,8 @@ pub struct Run<E: Present> {
     spread: Option<Spread>,
     /// Events per full-speed frame with a worker per node.
     per_node_batch: u64,
+    /// Raft's invariants and the client history, checked as the records come (`session/verdicts.rs`).
+    verdicts: Verdicts,
 }
 
 impl<E: Present> Run<E> {
@@ -386,6 +390,7 @@ impl<E: Present> Run<E> {
             flags: BTreeMap::new(),
             spread: None,
             per_node_batch: FULL_SPEED_EVENTS_PER_NODE,
+            verdicts: Verdicts::new(E::CHECKED, E::KV),
         };
         if fresh {
             // Boot: in per-node mode the nodes start in their own workers.
@@ -430,6 +435,16 @@ impl<E: Present> Run<E> {
     /// travel in a link, it joins the branch's log.
     fn command(&mut self, command: UiCommand) {
         let (after_event, at_us) = (self.world.events(), self.world.now().as_micros());
+        // A client request gets a tag unique on the branch (its place in the command log), so its
+        // answer can be told apart; the tag is in the logged words, so a replay has the same.
+        let command = match command {
+            UiCommand::Client { node, words } => {
+                let tag = self.next_command.min(self.current().shared.len()) as u64 + 1;
+                let words = E::tag_request(&words, tag).unwrap_or(words);
+                UiCommand::Client { node, words }
+            }
+            command => command,
+        };
         let earlier_error = self.error.take();
         let follow = self.focus_of(&command);
         self.apply_ui(&command);
@@ -519,7 +534,12 @@ impl<E: Present> Run<E> {
     /// has them. Sets the task that ends with a frame.
     fn seek(&mut self, target: Target, out: &mut Vec<Out>) {
         let (mut world, applied, error) = self.rebuild(target, TraceMode::Keep);
-        world.take_records();
+        // The verdicts of the moment: the rebuilt run's records, checked from the start.
+        self.verdicts = Verdicts::new(E::CHECKED, E::KV);
+        let mut facts = Vec::new();
+        for record in world.take_records() {
+            self.observe(&record, &mut facts);
+        }
         for node in self.workers.keys().copied().collect::<Vec<_>>() {
             self.end_worker(node, WorkerState::Terminated, out);
         }
@@ -654,6 +674,8 @@ impl<E: Present> Run<E> {
                     self.task = Some(Task::Frame);
                 }
                 Task::Frame => {
+                    // Records of a command applied while paused reach the log and the verdicts now.
+                    self.collect_log(None);
                     let frame = self.frame();
                     out.push(Out::Frame(Box::new(frame)));
                 }
@@ -743,8 +765,20 @@ impl<E: Present> Run<E> {
         }
     }
 
+    /// Hands a record's facts to the verdicts (`facts` is scratch space).
+    fn observe(&mut self, record: &quorate_sim::TraceRecord<E>, facts: &mut Vec<verdicts::Fact>) {
+        facts.clear();
+        E::facts(&record.record, facts);
+        if !facts.is_empty() {
+            self.verdicts
+                .observe(record.event, record.time.as_micros(), facts);
+        }
+    }
+
     fn collect_log(&mut self, milestone: Option<Milestone>) {
+        let mut facts = Vec::new();
         for record in self.world.take_records() {
+            self.observe(&record, &mut facts);
             if let (Some(wanted), Record::Emit { node, event }) = (milestone, &record.record) {
                 if self.reached.is_none() && E::milestone(event) == Some(wanted) {
                     self.reached = Some(format!("{}: {node} {event}", wanted.title()));
@@ -945,6 +979,10 @@ impl<E: Present> Run<E> {
                 network_view(&self.world)
             },
             params: self.setup.params.clone(),
+            verdicts: (E::CHECKED || E::KV).then(|| {
+                self.verdicts.check();
+                self.verdicts.view()
+            }),
         }
     }
 }
@@ -1299,9 +1337,11 @@ mod export;
 mod lesson;
 pub mod route;
 mod spread;
+pub(crate) mod verdicts;
 
 use export::import;
 use spread::Spread;
+use verdicts::Verdicts;
 
 #[cfg(test)]
 mod tests;

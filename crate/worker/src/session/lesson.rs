@@ -48,6 +48,8 @@ pub(super) fn start(
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::lesson(
             lesson, hosting, out,
         )?),
+        #[cfg(feature = "systems")]
+        EngineKind::Kv => Box::new(Run::<quorate_kv::KvNode>::lesson(lesson, hosting, out)?),
         #[allow(unreachable_patterns)]
         engine => return Err(super::route::not_hosted(engine)),
     };

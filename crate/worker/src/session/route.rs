@@ -1,7 +1,7 @@
 //! Which orchestrator runs a command.
 //!
-//! The page's orchestrator (`worker.js`) is built without the Consul and etcd worlds (the `systems`
-//! feature), which would otherwise be most of what the playground downloads for a Raft or gossip run.
+//! The page's orchestrator (`worker.js`) is built without the Consul and etcd worlds and the KV store
+//! on Raft (the `systems` feature), which would otherwise be most of what the playground downloads for a Raft or gossip run.
 //! A command that starts a run of one of those worlds is relayed to `systems.js`, an orchestrator built
 //! with them, and so is every later command until one starts a run this build hosts. Both run this
 //! same session code, so a run's trace and digest do not depend on which of them hosts it.
@@ -30,7 +30,7 @@ pub enum Route {
 pub fn hosts(engine: EngineKind) -> bool {
     match engine {
         EngineKind::Raft | EngineKind::Gossip => HOSTS_PROTOCOLS,
-        EngineKind::Consul | EngineKind::Etcd => HOSTS_SYSTEMS,
+        EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv => HOSTS_SYSTEMS,
         EngineKind::Demo => true,
     }
 }

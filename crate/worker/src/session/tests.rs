@@ -179,6 +179,7 @@ fn script(engine: EngineKind) -> Vec<(u32, UiCommand)> {
         EngineKind::Demo => ("beat-now", "beat-now"),
         EngineKind::Consul => ("set app/config v2", "set app/config v3"),
         EngineKind::Etcd => ("put app/config v2", "put app/config v3"),
+        EngineKind::Kv => ("put x 1", "get x serializable"),
     };
     vec![
         (60, client(1, a)),
@@ -295,6 +296,7 @@ fn changed_params(engine: EngineKind) -> Vec<(String, String)> {
             ("heartbeat_interval", "75ms"),
             ("pre_vote", "off"),
         ],
+        EngineKind::Kv => &[("election_timeout_min", "200ms"), ("read_mode", "lease")],
         EngineKind::Gossip => &[
             ("probe_interval", "700ms"),
             ("lifeguard", "off"),
@@ -312,7 +314,12 @@ fn changed_params(engine: EngineKind) -> Vec<(String, String)> {
 /// DESIGN.md rule 4 across hosting modes: a worker per node gives the inline trace, byte for byte.
 #[test]
 fn worker_per_node_and_inline_give_the_same_trace() {
-    for engine in [EngineKind::Raft, EngineKind::Gossip, EngineKind::Demo] {
+    for engine in [
+        EngineKind::Raft,
+        EngineKind::Gossip,
+        EngineKind::Demo,
+        EngineKind::Kv,
+    ] {
         for seed in 1..=20 {
             let inline = scripted_digest(engine, seed, Hosting::Inline);
             let per_node = scripted_digest(engine, seed, Hosting::PerNode);
@@ -372,6 +379,7 @@ fn the_pages_parameter_defaults_are_the_engines() {
     same::<quorate_raft::Raft>(EngineKind::Raft);
     same::<quorate_gossip::Gossip>(EngineKind::Gossip);
     same::<quorate_demo::Heartbeat>(EngineKind::Demo);
+    same::<quorate_kv::KvNode>(EngineKind::Kv);
 }
 
 #[test]
@@ -1420,3 +1428,5 @@ fn gossip_frames_show_each_peer_turning_suspect_then_dead_with_the_news_that_mov
     let n1 = f.node(1).unwrap();
     assert_eq!(n1.automata.len(), 4, "n1 sees the four others");
 }
+
+mod verdicts;
