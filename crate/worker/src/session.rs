@@ -674,8 +674,6 @@ impl<E: Present> Run<E> {
                     self.task = Some(Task::Frame);
                 }
                 Task::Frame => {
-                    // Records of a command applied while paused reach the log and the verdicts now.
-                    self.collect_log(None);
                     let frame = self.frame();
                     out.push(Out::Frame(Box::new(frame)));
                 }
