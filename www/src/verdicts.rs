@@ -70,8 +70,8 @@ pub fn VerdictsPanel(props: &VerdictsPanelProps) -> Html {
                 { for v.checks.iter().map(|c| check_row(c, &props.on_jump)) }
             </ul>
             <p class="hint">
-                { "Checked by the orchestrator from the run's events as it goes. Log Matching and Leader Completeness need every node's whole log at every event and are checked by the tests and " }
-                <code>{ "quorate raft soak" }</code>{ ", not here." }
+                { "Checked from the run's events as it plays. Log Matching and Leader Completeness need every log at every event: " }
+                <code>{ "quorate raft soak" }</code>{ " checks them." }
             </p>
             if v.kv {
                 <ClientForm frame={props.frame.clone()} send={props.send.clone()} />
@@ -114,33 +114,40 @@ fn requests(v: &VerdictsView) -> Html {
                 <th>{ "sent" }</th><th>{ "answer" }</th><th>{ "rev" }</th><th>{ "answered" }</th>
             </tr></thead>
             <tbody>
-                { for v.requests.iter().rev().map(request_row) }
+                { for v.requests.iter().rev().map(|r| request_row(r, v.offender == Some(r.tag))) }
             </tbody>
         </table>
     }
 }
 
-fn request_row(r: &RequestView) -> Html {
+/// One request; `offender` marks the one whose answer broke linearizability.
+fn request_row(r: &RequestView, offender: bool) -> Html {
     let read = match r.read {
         Some(ReadKind::Linearizable) => "linearizable",
         Some(ReadKind::Serializable) => "serializable",
         None => "",
     };
     let tone = match &r.answer {
+        _ if offender => "tone-bad",
         None => "tone-muted",
         Some(a) if !a.ok => "tone-bad",
         Some(_) if r.read == Some(ReadKind::Serializable) => "tone-warn",
         Some(_) => "tone-good",
     };
     html! {
-        <tr class={tone} data-testid={format!("request-{}", r.tag)}>
+        <tr class={classes!(tone, offender.then_some("offender"))} data-testid={format!("request-{}", r.tag)}>
             <td>{ r.tag }</td>
             <td>{ format!("n{}", r.node) }</td>
             <td><code>{ &r.request }</code></td>
             <td title={ if r.read == Some(ReadKind::Serializable) { "served from this node's own store at once: may be stale" } else { "" } }>{ read }</td>
             <td>{ secs(r.sent_us) }</td>
             if let Some(a) = &r.answer {
-                <td data-testid="answer">{ &a.text }</td>
+                <td data-testid="answer">
+                    { &a.text }
+                    if offender {
+                        <span class="flag" title="No order of the requests explains this answer">{ "not linearizable" }</span>
+                    }
+                </td>
                 <td data-testid="revision">{ a.revision }</td>
                 <td>{ secs(a.at_us) }</td>
             } else {

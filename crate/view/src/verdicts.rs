@@ -15,6 +15,9 @@ pub struct VerdictsView {
     pub requests: Vec<RequestView>,
     /// Whether the engine takes KV requests (the client form shows).
     pub kv: bool,
+    /// The tag of the request whose answer no linearization explains, once one is found.
+    #[serde(default)]
+    pub offender: Option<u64>,
 }
 
 impl VerdictsView {

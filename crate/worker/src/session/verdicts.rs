@@ -123,6 +123,8 @@ enum Linear {
     Violated {
         at_us: u64,
         detail: String,
+        /// The tag of the request the check could not place.
+        tag: u64,
     },
     GaveUp {
         detail: String,
@@ -262,6 +264,7 @@ impl Verdicts {
                     };
                     Linear::Violated {
                         at_us,
+                        tag: request.tag,
                         detail: format!(
                         "not linearizable: #{} `{}`{read} at n{} answered {answer} at {}, which no \
                          order of the requests before it explains (after them key {} holds {})",
@@ -416,7 +419,7 @@ impl Verdicts {
                     format!("{ops} get/put/cas requests checked{skipped}"),
                     None,
                 ),
-                Linear::Violated { at_us, detail } => {
+                Linear::Violated { at_us, detail, .. } => {
                     (CheckState::Violated, detail.clone(), Some(*at_us))
                 }
                 Linear::GaveUp { detail } => (CheckState::GaveUp, detail.clone(), None),
@@ -449,6 +452,10 @@ impl Verdicts {
             checks,
             requests,
             kv: self.kv,
+            offender: match self.linear {
+                Linear::Violated { tag, .. } => Some(tag),
+                _ => None,
+            },
         }
     }
 }

@@ -168,6 +168,11 @@ fn a_stale_serializable_read_turns_linearizability_red_at_its_answer() {
                 broken.detail
             );
             assert_eq!(broken.at_us, Some(answer.at_us), "seed {seed}");
+            assert_eq!(
+                v.offender,
+                Some(read.tag),
+                "seed {seed}: the stale read is named"
+            );
             // The Raft invariants still hold: the stale read breaks no log property.
             assert!(v
                 .checks
