@@ -129,7 +129,7 @@ test('a serializable read from a partitioned old leader turns the panel red; jum
   // The answer's moment, as the request table shows it.
   const answeredAt = stale[7];
   await ctx.page.waitForTimeout(1_000);
-  const jump = ctx.page.getByRole('button', { name: 'jump to the violation of Linearizability (client history)' });
+  const jump = ctx.page.getByRole('button', { name: /^jump to .*, the violation of Linearizability \(client history\)$/ });
   assert.equal(await jump.textContent(), `jump to ${answeredAt}`);
   await jump.click();
   await ctx.page.waitForFunction((t) => document.querySelector('[data-testid=time]').textContent === t, answeredAt, { timeout: 15_000 });

@@ -94,7 +94,7 @@ fn check_row(c: &CheckView, on_jump: &Callback<u64>) -> Html {
             <span class="state">{ match c.state { CheckState::Holds => "holds", CheckState::Violated => "violated", CheckState::GaveUp => "gave up" } }</span>
             <span class="detail">{ &c.detail }</span>
             if let Some(at) = c.at_us {
-                <button onclick={on_jump.reform(move |_| at)} aria-label={format!("jump to the violation of {}", c.name)}
+                <button onclick={on_jump.reform(move |_| at)} aria-label={format!("jump to {}, the violation of {}", secs(at), c.name)}
                     title="Pause and move the timeline to the moment of the violation">
                     { format!("jump to {}", secs(at)) }
                 </button>
