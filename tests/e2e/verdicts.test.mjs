@@ -120,12 +120,17 @@ test('a serializable read from a partitioned old leader turns the panel red; jum
   await ctx.page.getByRole('region', { name: 'Verdicts' }).scrollIntoViewIfNeeded();
   await ctx.shot('verdicts-red.png');
   // The red panel keeps its contrast in both themes.
-  assert.deepEqual(await axeProblems(), [], 'light theme');
-  await ctx.page.emulateMedia({ colorScheme: 'dark' });
+  assert.deepEqual(await axeProblems(), [], `${await ctx.page.evaluate(() => document.documentElement.dataset.theme)} theme`);
+  const theme = () => ctx.page.evaluate(() => document.documentElement.dataset.theme);
+  const toggle = () => ctx.page.getByRole('button', { name: /^switch to the (dark|light) theme$/ }).click();
+  const first = await theme();
+  await toggle();
+  assert.notEqual(await theme(), first, 'the theme switched');
   await ctx.page.waitForTimeout(300);
-  await ctx.shot('verdicts-red-dark.png');
-  assert.deepEqual(await axeProblems(), [], 'dark theme');
-  await ctx.page.emulateMedia({ colorScheme: 'light' });
+  await ctx.page.getByRole('region', { name: 'Verdicts' }).scrollIntoViewIfNeeded();
+  await ctx.shot(`verdicts-red-${await theme()}.png`);
+  assert.deepEqual(await axeProblems(), [], `${await theme()} theme`);
+  await toggle();
   // The answer's moment, as the request table shows it.
   const answeredAt = stale[7];
   await ctx.page.waitForTimeout(1_000);
