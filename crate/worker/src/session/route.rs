@@ -2,7 +2,7 @@
 //!
 //! The page's orchestrator (`worker.js`) is built without the Consul and etcd worlds and the KV store
 //! on Raft (the `systems` feature), which would otherwise be most of what the playground downloads for a Raft or gossip run.
-//! A command that starts a run of one of those worlds is relayed to `systems.js`, an orchestrator built
+//! A command that starts a run of one of those worlds (or of the KV store) is relayed to `systems.js`, an orchestrator built
 //! with them, and so is every later command until one starts a run this build hosts. Both run this
 //! same session code, so a run's trace and digest do not depend on which of them hosts it.
 
@@ -53,7 +53,7 @@ pub fn starts(command: &UiCommand) -> Option<EngineKind> {
 pub fn route(command: &UiCommand) -> Route {
     match starts(command) {
         Some(engine) if hosts(engine) => Route::Here,
-        Some(EngineKind::Consul | EngineKind::Etcd) => Route::Systems,
+        Some(EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv) => Route::Systems,
         Some(_) => Route::Here,
         None => Route::Current,
     }
@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn runs_start_where_their_engine_is_built() {
         for engine in EngineKind::ALL {
-            let systems = matches!(engine, EngineKind::Consul | EngineKind::Etcd);
+            let systems = matches!(
+                engine,
+                EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv
+            );
             let expected = if systems && !HOSTS_SYSTEMS {
                 Route::Systems
             } else {

@@ -379,6 +379,7 @@ fn the_pages_parameter_defaults_are_the_engines() {
     same::<quorate_raft::Raft>(EngineKind::Raft);
     same::<quorate_gossip::Gossip>(EngineKind::Gossip);
     same::<quorate_demo::Heartbeat>(EngineKind::Demo);
+    #[cfg(feature = "systems")]
     same::<quorate_kv::KvNode>(EngineKind::Kv);
 }
 
