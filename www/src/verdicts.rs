@@ -1,6 +1,6 @@
 //! The verdicts panel: Raft's safety invariants and the client history's linearizability as the
 //! orchestrator checks them (green while they hold, red at a violation, with a jump to its moment),
-//! and, for the KV engine, a client form (put / get / cas against a chosen node, reads linearizable
+//! and, for the KV engine, a client form (put / get / cas / lock / unlock against a chosen node, reads linearizable
 //! or serializable) with every request's answer and revision.
 
 use std::rc::Rc;
@@ -36,6 +36,8 @@ enum Verb {
     Put,
     Get,
     Cas,
+    Lock,
+    Unlock,
 }
 
 impl Verb {
@@ -44,6 +46,8 @@ impl Verb {
             Verb::Put => "put",
             Verb::Get => "get",
             Verb::Cas => "cas",
+            Verb::Lock => "lock",
+            Verb::Unlock => "unlock",
         }
     }
 }
@@ -198,6 +202,8 @@ fn ClientForm(props: &ClientFormProps) -> Html {
             verb.set(match select.value().as_str() {
                 "get" => Verb::Get,
                 "cas" => Verb::Cas,
+                "lock" => Verb::Lock,
+                "unlock" => Verb::Unlock,
                 _ => Verb::Put,
             });
         })
@@ -247,6 +253,8 @@ fn ClientForm(props: &ClientFormProps) -> Html {
                         word("expected value", &old)?,
                         word("new value", &value)?
                     ),
+                    Verb::Lock => format!("lock {k} {}", word("owner", &value)?),
+                    Verb::Unlock => format!("unlock {k} {}", word("owner", &value)?),
                 })
             })();
             match words {
@@ -273,7 +281,7 @@ fn ClientForm(props: &ClientFormProps) -> Html {
                 </select>
             </label>
             <select aria-label="request" onchange={on_verb}>
-                { for [Verb::Put, Verb::Get, Verb::Cas].into_iter().map(|v| html! {
+                { for [Verb::Put, Verb::Get, Verb::Cas, Verb::Lock, Verb::Unlock].into_iter().map(|v| html! {
                     <option value={v.name()} selected={*verb == v}>{ v.name() }</option>
                 }) }
             </select>
@@ -282,7 +290,10 @@ fn ClientForm(props: &ClientFormProps) -> Html {
                 <input type="text" aria-label="expected value" size="5" value={(*old).clone()} oninput={text(&old)} title="Swap only if the key holds this value" />
                 <span aria-hidden="true">{ "→" }</span>
             }
-            if *verb != Verb::Get {
+            if matches!(*verb, Verb::Lock | Verb::Unlock) {
+                <input type="text" aria-label="owner" size="5" value={(*value).clone()} oninput={text(&value)}
+                    title={if *verb == Verb::Lock { "Take the key as a lock for this owner if no one holds it" } else { "Free the lock if this owner holds it" }} />
+            } else if *verb != Verb::Get {
                 <input type="text" aria-label="value" size="5" value={(*value).clone()} oninput={text(&value)} />
             } else {
                 <select aria-label="read mode" onchange={on_mode}

@@ -19,6 +19,10 @@ pub enum RegOp {
         from: Value,
         to: Value,
     },
+    /// `if the key is absent then value = v` (a try-lock: a txn on the create revision).
+    Create(Value),
+    /// `if value == v then delete the key` (an unlock by its holder).
+    DeleteIf(Value),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,12 +52,30 @@ impl fmt::Display for RegInput {
             RegOp::Get => write!(f, "get {}", self.key),
             RegOp::Put(v) => write!(f, "put {}={v}", self.key),
             RegOp::Cas { from, to } => write!(f, "cas {} {from}->{to}", self.key),
+            RegOp::Create(v) => write!(f, "create {}={v}", self.key),
+            RegOp::DeleteIf(v) => write!(f, "delete {} if {v}", self.key),
         }
     }
 }
 
 fn value(v: &Option<Value>) -> String {
     v.map_or_else(|| "nil".to_string(), |v| v.to_string())
+}
+
+/// A compare-and-write whose compare `matches` in `state`: the state after it, if `out` (swapped or
+/// not) agrees.
+fn conditional(
+    matches: bool,
+    then: Option<Value>,
+    state: &Option<Value>,
+    out: Option<&RegOutput>,
+) -> Option<Option<Value>> {
+    let after = if matches { then } else { *state };
+    match out {
+        None => Some(after),
+        Some(RegOutput::Cas { swapped }) if *swapped == matches => Some(after),
+        _ => None,
+    }
 }
 
 impl Model for KvRegisters {
@@ -77,15 +99,10 @@ impl Model for KvRegisters {
             (RegOp::Get, Some(RegOutput::Get(seen))) => (seen == state).then_some(*state),
             (RegOp::Put(v), None | Some(RegOutput::Put)) => Some(Some(*v)),
             (RegOp::Cas { from, to }, out) => {
-                let matches = *state == Some(*from);
-                match out {
-                    None => Some(if matches { Some(*to) } else { *state }),
-                    Some(RegOutput::Cas { swapped }) if *swapped == matches => {
-                        Some(if matches { Some(*to) } else { *state })
-                    }
-                    _ => None,
-                }
+                conditional(*state == Some(*from), Some(*to), state, out)
             }
+            (RegOp::Create(v), out) => conditional(state.is_none(), Some(*v), state, out),
+            (RegOp::DeleteIf(v), out) => conditional(*state == Some(*v), None, state, out),
             _ => None,
         }
     }
@@ -93,7 +110,11 @@ impl Model for KvRegisters {
     fn is_read_only(&self, input: &RegInput, output: &RegOutput) -> bool {
         matches!(
             (&input.op, output),
-            (RegOp::Get, _) | (RegOp::Cas { .. }, RegOutput::Cas { swapped: false })
+            (RegOp::Get, _)
+                | (
+                    RegOp::Cas { .. } | RegOp::Create(_) | RegOp::DeleteIf(_),
+                    RegOutput::Cas { swapped: false }
+                )
         )
     }
 
@@ -233,5 +254,34 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(check(&KvRegisters, &h).verdict, Verdict::Linearizable);
+    }
+
+    #[test]
+    fn a_lock_is_taken_only_when_free_and_freed_only_by_its_holder() {
+        let swapped = |s| Outcome::Ok(RegOutput::Cas { swapped: s });
+        let h = |ops| History::from_operations(ops).unwrap();
+        // 1 takes it, 2 fails to, 2 cannot free it, 1 frees it, then 2 takes it.
+        let ok = h(vec![
+            op(1, "l", RegOp::Create(1), swapped(true), 0, Some(1)),
+            op(2, "l", RegOp::Create(2), swapped(false), 2, Some(3)),
+            op(2, "l", RegOp::DeleteIf(2), swapped(false), 4, Some(5)),
+            op(1, "l", RegOp::DeleteIf(1), swapped(true), 6, Some(7)),
+            op(2, "l", RegOp::Create(2), swapped(true), 8, Some(9)),
+            op(
+                1,
+                "l",
+                RegOp::Get,
+                Outcome::Ok(RegOutput::Get(Some(2))),
+                10,
+                Some(11),
+            ),
+        ]);
+        assert_eq!(check(&KvRegisters, &ok).verdict, Verdict::Linearizable);
+        // Two holders at once: the second take cannot have found the key free.
+        let both = h(vec![
+            op(1, "l", RegOp::Create(1), swapped(true), 0, Some(1)),
+            op(2, "l", RegOp::Create(2), swapped(true), 2, Some(3)),
+        ]);
+        assert_eq!(check(&KvRegisters, &both).verdict, Verdict::NotLinearizable);
     }
 }

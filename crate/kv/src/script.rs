@@ -17,6 +17,8 @@ client n1 get-prefix <prefix>      every key under a prefix
 client n1 del <key>                delete a key
 client n1 del-prefix <prefix>      delete every key under a prefix
 client n1 cas <key> <old> <new>    txn: if value(key) == old then put key=new
+client n1 lock <key> <owner>       try-lock: txn if key absent (create revision 0) then put key=owner
+client n1 unlock <key> <owner>     txn: if value(key) == owner then delete key
 client n1 lease-grant <ttl>        grant a lease, e.g. lease-grant 5s
 client n1 lease-revoke <id>        revoke a lease and delete its keys
 client n1 keepalive <id>           renew a lease on the leader
@@ -104,6 +106,18 @@ fn request(words: &[&str], at: usize) -> Result<Request, ScriptError> {
             let new = word(words, at + 3, "the new value")?.to_string();
             end(4)?;
             cas(&k, &old, &new)
+        }
+        "lock" => {
+            let k = key(1)?;
+            let owner = word(words, at + 2, "the owner")?.to_string();
+            end(3)?;
+            lock(&k, &owner)
+        }
+        "unlock" => {
+            let k = key(1)?;
+            let owner = word(words, at + 2, "the owner")?.to_string();
+            end(3)?;
+            unlock(&k, &owner)
         }
         "lease-grant" => {
             let w = word(words, at + 1, "a ttl (e.g. 5s)")?;
@@ -216,6 +230,39 @@ pub fn cas(key: &str, old: &str, new: &str) -> Request {
             value: new.to_string(),
             lease: 0,
         }],
+        failure: vec![Op::Range(KeyRange::single(key))],
+    })
+}
+
+/// A try-lock as a key: `txn if create(key) == 0 then put key=owner else get key`. The key exists only
+/// while someone holds it, so its create revision is 0 exactly when it is free (etcd's lock recipes
+/// compare the create revision the same way).
+pub fn lock(key: &str, owner: &str) -> Request {
+    Request::Txn(Txn {
+        compare: vec![Compare {
+            key: key.to_string(),
+            op: CmpOp::Equal,
+            target: Target::CreateRevision(0),
+        }],
+        success: vec![Op::Put {
+            key: key.to_string(),
+            value: owner.to_string(),
+            lease: 0,
+        }],
+        failure: vec![Op::Range(KeyRange::single(key))],
+    })
+}
+
+/// Releases a [`lock`]: `txn if value(key) == owner then delete key else get key`, so only its holder
+/// frees it.
+pub fn unlock(key: &str, owner: &str) -> Request {
+    Request::Txn(Txn {
+        compare: vec![Compare {
+            key: key.to_string(),
+            op: CmpOp::Equal,
+            target: Target::Value(owner.to_string()),
+        }],
+        success: vec![Op::Delete(KeyRange::single(key))],
         failure: vec![Op::Range(KeyRange::single(key))],
     })
 }

@@ -115,14 +115,6 @@ fn get(range: &KeyRange) -> KvCall {
 
 /// A request as the panel words it and the register model sees it.
 fn call(req: &Request) -> Call {
-    let text = match req {
-        Request::Op(Op::Put {
-            key,
-            value,
-            lease: 0,
-        }) => format!("put {key} {value}"),
-        _ => req.to_string(),
-    };
     let (read, op) = match req {
         Request::Op(Op::Range(r)) => (Some(ReadKind::Linearizable), get(r)),
         Request::Op(Op::Put {
@@ -155,12 +147,50 @@ fn call(req: &Request) -> Call {
         Request::Txn(t) => (None, cas_of(t)),
         _ => (None, KvCall::Other),
     };
+    // In the words the client form sends.
+    let text = match (&op, req) {
+        (KvCall::Put { key, value }, _) => format!("put {key} {value}"),
+        (KvCall::Cas { key, old, new }, _) => format!("cas {key} {old} {new}"),
+        (KvCall::Lock { key, owner }, _) => format!("lock {key} {owner}"),
+        (KvCall::Unlock { key, owner }, _) => format!("unlock {key} {owner}"),
+        _ => req.to_string(),
+    };
     Call { text, read, op }
 }
 
-/// `cas` is the txn `if value(k) == old then put k=new else get k` (crate/kv's `script::cas`).
+/// `cas` is the txn `if value(k) == old then put k=new else get k` (crate/kv's `script::cas`), `lock`
+/// `if create(k) == 0 then put k=owner` and `unlock` `if value(k) == owner then delete k`.
 fn cas_of(t: &quorate_kv::Txn) -> KvCall {
     match (t.compare.as_slice(), t.success.as_slice()) {
+        (
+            [c],
+            [Op::Put {
+                key,
+                value,
+                lease: 0,
+            }],
+        ) if c.key == *key
+            && c.op == quorate_kv::CmpOp::Equal
+            && c.target == Target::CreateRevision(0) =>
+        {
+            KvCall::Lock {
+                key: key.clone(),
+                owner: value.clone(),
+            }
+        }
+        ([c], [Op::Delete(r)])
+            if r.end.is_none() && c.key == r.key && c.op == quorate_kv::CmpOp::Equal =>
+        {
+            match &c.target {
+                Target::Value(owner) => KvCall::Unlock {
+                    key: r.key.clone(),
+                    owner: owner.clone(),
+                },
+                _ => KvCall::Unmodelled {
+                    keys: vec![r.key.clone()],
+                },
+            }
+        }
         (
             [c],
             [Op::Put {

@@ -76,6 +76,16 @@ pub enum KvCall {
         old: String,
         new: String,
     },
+    /// A try-lock: takes the key for `owner` if it is absent.
+    Lock {
+        key: String,
+        owner: String,
+    },
+    /// Frees the key if `owner` holds it.
+    Unlock {
+        key: String,
+        owner: String,
+    },
     /// Changes these keys in a way the register model does not describe (a delete, a lease, a txn of
     /// another shape): their history is no longer checked.
     Unmodelled {
@@ -289,6 +299,7 @@ impl Verdicts {
             match &r.call.op {
                 KvCall::Put { value, .. } => named.push(value),
                 KvCall::Cas { old, new, .. } => named.extend([old.as_str(), new.as_str()]),
+                KvCall::Lock { owner, .. } | KvCall::Unlock { owner, .. } => named.push(owner),
                 _ => {}
             }
             if let Some((_, a)) = &r.answer {
@@ -321,6 +332,8 @@ impl Verdicts {
                         to: value(new),
                     },
                 ),
+                KvCall::Lock { key, owner } => (key, RegOp::Create(value(owner))),
+                KvCall::Unlock { key, owner } => (key, RegOp::DeleteIf(value(owner))),
                 KvCall::Unmodelled { .. } | KvCall::Other => continue,
             };
             if self.unmodelled.contains(key) {
@@ -335,9 +348,10 @@ impl Verdicts {
                             Outcome::Ok(RegOutput::Get(v.as_deref().map(value)))
                         }
                         (RegOp::Put(_), KvResult::Put) => Outcome::Ok(RegOutput::Put),
-                        (RegOp::Cas { .. }, KvResult::Cas { swapped }) => {
-                            Outcome::Ok(RegOutput::Cas { swapped: *swapped })
-                        }
+                        (
+                            RegOp::Cas { .. } | RegOp::Create(_) | RegOp::DeleteIf(_),
+                            KvResult::Cas { swapped },
+                        ) => Outcome::Ok(RegOutput::Cas { swapped: *swapped }),
                         // An answer of another shape says nothing the model can use.
                         _ => Outcome::Unknown,
                     };
@@ -416,7 +430,7 @@ impl Verdicts {
             let (state, detail, at_us) = match &self.linear {
                 Linear::Holds { ops } => (
                     CheckState::Holds,
-                    format!("{ops} get/put/cas requests checked{skipped}"),
+                    format!("{ops} get/put/cas/lock requests checked{skipped}"),
                     None,
                 ),
                 Linear::Violated { at_us, detail, .. } => {
@@ -443,7 +457,7 @@ impl Verdicts {
                 answer: r.answer.as_ref().map(|(at, a)| AnswerView {
                     at_us: *at,
                     revision: a.revision,
-                    text: a.text.clone(),
+                    text: answer_text(&r.call.op, a),
                     ok: a.result != KvResult::Refused,
                 }),
             })
@@ -457,6 +471,20 @@ impl Verdicts {
                 _ => None,
             },
         }
+    }
+}
+
+/// An answer in the words of its request: a lock's compare-and-swap says whether it took the lock.
+fn answer_text(call: &KvCall, a: &Answer) -> String {
+    let (done, not) = match call {
+        KvCall::Lock { .. } => ("locked", "busy"),
+        KvCall::Unlock { .. } => ("unlocked", "not the holder"),
+        _ => return a.text.clone(),
+    };
+    match a.result {
+        KvResult::Cas { swapped: true } => done.to_string(),
+        KvResult::Cas { swapped: false } => a.text.replacen("not swapped", not, 1),
+        _ => a.text.clone(),
     }
 }
 

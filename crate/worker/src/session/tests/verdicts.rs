@@ -114,6 +114,59 @@ fn a_clean_run_stays_green_with_a_worker_per_node_and_inline() {
     }
 }
 
+/// The client form's try-lock: the first owner takes the key, a second finds it busy and cannot free
+/// it, its holder frees it, then the second takes it. Each answer says so and the history, checked
+/// with locks as compare-and-swaps on the key's presence, stays linearizable.
+#[test]
+fn a_lock_is_held_by_one_owner_at_a_time() {
+    for seed in 1..=3 {
+        println!("seed {seed} (reproduce: {REPRODUCE})");
+        let mut h = Harness::new(EngineKind::Kv, seed, 3, Hosting::Inline);
+        h.send(UiCommand::SetSpeed(10.0));
+        let f = play_until(&mut h, 40, "an election", |f| leader(f).is_some());
+        let l = leader(&f).unwrap();
+        let follower = if l == 1 { 2 } else { 1 };
+        for (node, words) in [
+            (l, "lock m alice"),
+            (follower, "lock m bob"),
+            (follower, "unlock m bob"),
+            (l, "unlock m alice"),
+            (follower, "lock m bob"),
+            (l, "get m"),
+        ] {
+            h.send(client(node, words));
+            play_until(&mut h, 20, words, answered);
+        }
+        let f = h.send(UiCommand::Advance { wall_ms: 16.0 });
+        let v = verdicts(&f);
+        assert!(all_hold(&f), "seed {seed}: {:?}", v.checks);
+        let seen: Vec<(String, String)> = v
+            .requests
+            .iter()
+            .map(|r| (r.request.clone(), r.answer.as_ref().unwrap().text.clone()))
+            .collect();
+        let expected = [
+            ("lock m alice", "locked"),
+            ("lock m bob", "busy: m = alice"),
+            ("unlock m bob", "not the holder: m = alice"),
+            ("unlock m alice", "unlocked"),
+            ("lock m bob", "locked"),
+            ("get m", "m = bob"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(seen, expected, "seed {seed}");
+        let linear = v.checks.last().unwrap();
+        assert!(
+            linear.detail.starts_with("6 "),
+            "seed {seed}: {}",
+            linear.detail
+        );
+    }
+}
+
 /// The stale read: the old leader and one follower are cut off; the majority elects a new leader
 /// and commits x=2; the old leader serves `get x serializable` from its own store: x=1. The check
 /// turns red at that answer, names it, and seeking there shows it (a moment before, still green).
