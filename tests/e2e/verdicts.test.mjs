@@ -1,7 +1,8 @@
-// The verdicts panel on the KV engine (Raft carrying the etcd-style store): a put and a get through the
-// client form show their answers and revisions while every check stays green; a serializable read from
-// a partitioned old leader, after the majority committed a newer write, turns the linearizability check
-// red, and "jump" pauses the run and moves the timeline to the violation. Screenshots in artifacts/.
+// The verdicts panel on the KV engine (Raft carrying the etcd-style store): a put, a get and two
+// try-locks through the client form show their answers and revisions while every check stays green;
+// a serializable read from a partitioned old leader, after the majority committed a newer write, turns
+// the linearizability check red, and "jump" pauses the run and moves the timeline to the violation.
+// Screenshots in artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -43,12 +44,13 @@ const waitFor = async (what, timeout, probe) => {
 const verdict = () => ctx.page.getByTestId('verdict').textContent();
 
 /** Sends a request through the client form; `old` is the expected value of a cas. */
-const request = async ({ node, verb, key, value, mode }) => {
+const request = async ({ node, verb, key, value, owner, mode }) => {
   const form = ctx.page.getByRole('form', { name: 'KV client' });
   await form.getByRole('combobox', { name: 'node to ask' }).selectOption(String(node));
   await form.getByRole('combobox', { name: 'request' }).selectOption(verb);
   await form.getByRole('textbox', { name: 'key' }).fill(key);
   if (value !== undefined) await form.getByRole('textbox', { name: 'value', exact: true }).fill(value);
+  if (owner !== undefined) await form.getByRole('textbox', { name: 'owner' }).fill(owner);
   if (mode !== undefined) await form.getByRole('combobox', { name: 'read mode' }).selectOption(mode);
   await form.getByRole('button', { name: 'send the request' }).click();
 };
@@ -82,6 +84,14 @@ test('a normal run stays green, and put / get through the panel show answers wit
   assert.equal(get[3], 'linearizable');
   assert.equal(get[5], 'x = 1');
   assert.equal(get[6], '2');
+  // A try-lock: one owner holds it; the other finds it busy.
+  await request({ node: first.id, verb: 'lock', key: 'm', owner: 'alice' });
+  const lock = await newestAnswer(3);
+  assert.equal(lock[2], 'lock m alice');
+  assert.equal(lock[5], 'locked');
+  await request({ node: first.id, verb: 'lock', key: 'm', owner: 'bob' });
+  const busy = await newestAnswer(4);
+  assert.equal(busy[5], 'busy: m = alice');
   // A few more seconds of a normal run: still green.
   await ctx.page.waitForTimeout(2_000);
   assert.equal(await verdict(), 'All checks hold');
@@ -103,11 +113,11 @@ test('a serializable read from a partitioned old leader turns the panel red; jum
     (await leaders()).find((l) => majority.includes(l.id) && l.term > old.term),
   );
   await request({ node: next.id, verb: 'put', key: 'x', value: '2' });
-  const put = await newestAnswer(3);
+  const put = await newestAnswer(5);
   assert.equal(put[5], 'ok');
   assert.equal(await verdict(), 'All checks hold', 'a committed write alone breaks nothing');
   await request({ node: old.id, verb: 'get', key: 'x', mode: 'serializable' });
-  const stale = await newestAnswer(4);
+  const stale = await newestAnswer(6);
   assert.equal(stale[3], 'serializable');
   assert.match(stale[5], /^x = 1/, 'the old leader still holds x = 1');
   await waitFor('the red verdict', 5_000, async () => (await verdict()).startsWith('Violated'));
