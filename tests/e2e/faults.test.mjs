@@ -107,12 +107,12 @@ test('a changed parameter is in the URL and a fresh browser reaches the same dig
   // The restarted run's first frame carries the parameter back.
   await ctx.page.waitForFunction(() => document.querySelectorAll('label.param.changed').length === 1, null, { timeout: 10_000 });
   const prevote = ctx.page.locator('[data-param=pre_vote]');
-  // Set and announced in one step: the box follows the frames, and a frame of the run being replaced
-  // can tick it again between a click and a look at it.
-  await prevote.evaluate((box) => {
-    box.checked = false;
-    box.dispatchEvent(new Event('change', { bubbles: true }));
-  });
+  // A real click; the box stays as clicked while frames of the run being replaced still arrive.
+  await prevote.uncheck();
+  for (let i = 0; i < 5; i++) {
+    assert.equal(await prevote.isChecked(), false, `the box flipped back ${i * 100} ms after the click`);
+    await ctx.page.waitForTimeout(100);
+  }
   await ctx.page.waitForFunction(() => location.hash.includes('pre_vote:off'), null, { timeout: 10_000 });
   assert.match(await ctx.page.evaluate(() => location.hash), /^#v=2&engine=raft&seed=11&nodes=5&params=heartbeat_interval:80ms,pre_vote:off$/);
   // The run restarted with them: the changed ones are marked, and a one-way cut goes into its log too.

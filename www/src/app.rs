@@ -500,20 +500,24 @@ fn Playground() -> Html {
     let on_params = {
         let start = start.clone();
         let current = state.frame.as_ref().map(|f| (f.engine, f.seed, f.size()));
-        let hosting = state.hosting;
-        Callback::from(move |params: Vec<(String, String)>| {
-            if let Some((engine, seed, nodes)) = current {
-                start.emit(RunSetup {
-                    engine,
-                    seed,
-                    nodes,
-                    replay: Vec::new(),
-                    until: None,
-                    hosting,
-                    params,
-                });
-            }
-        })
+        // Kept while the run and the hosting stay, so the parameter panel is not drawn again for
+        // every frame (its props compare equal).
+        use_callback(
+            (current, state.hosting),
+            move |params: Vec<(String, String)>, (current, hosting)| {
+                if let Some((engine, seed, nodes)) = *current {
+                    start.emit(RunSetup {
+                        engine,
+                        seed,
+                        nodes,
+                        replay: Vec::new(),
+                        until: None,
+                        hosting: *hosting,
+                        params,
+                    });
+                }
+            },
+        )
     };
     let on_side = {
         let dispatcher = state.dispatcher();
@@ -770,7 +774,7 @@ fn Playground() -> Html {
             }
             <div class="tools">
                 <crate::faults::FaultPanel frame={frame.clone()} send={bridge.clone()} />
-                <crate::faults::ParamPanel frame={frame.clone()} on_apply={on_params} />
+                <crate::faults::ParamPanel engine={frame.engine} params={frame.params.clone()} on_apply={on_params} />
             </div>
             if let Some(reached) = &frame.reached {
                 <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use quorate_view::params::{specs, ParamKind};
-use quorate_view::{Frame, LinkSetting, UiCommand};
+use quorate_view::{EngineKind, Frame, LinkSetting, UiCommand};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -260,7 +260,9 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct ParamPanelProps {
-    pub frame: Rc<Frame>,
+    pub engine: EngineKind,
+    /// The run's parameters that differ from the defaults, as its frames report them.
+    pub params: Vec<(String, String)>,
     /// Restart the run with these parameters.
     pub on_apply: Callback<Vec<(String, String)>>,
 }
@@ -268,33 +270,45 @@ pub struct ParamPanelProps {
 /// The engine's protocol parameters, defaults shown; a change restarts the run with the same seed.
 #[component]
 pub fn ParamPanel(props: &ParamPanelProps) -> Html {
-    let frame = &props.frame;
-    let specs = specs(frame.engine);
+    // The parameters asked for, until a frame of the restarted run reports them: frames of the run
+    // being replaced still carry the old values and must not flip the input back meanwhile.
+    let asked = use_state(|| None::<Vec<(String, String)>>);
+    {
+        let asked = asked.clone();
+        use_effect_with((props.engine, props.params.clone()), move |_| {
+            if asked.is_some() {
+                asked.set(None);
+            }
+        });
+    }
+    let specs = specs(props.engine);
     if specs.is_empty() {
         return html! {};
     }
+    let params = asked.as_ref().unwrap_or(&props.params).clone();
     let current = |key: &str| {
-        frame
-            .params
+        params
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     };
     let on_change = {
         let on_apply = props.on_apply.clone();
-        let params = frame.params.clone();
+        let asked = asked.clone();
+        let params = params.clone();
         Callback::from(move |(key, value): (String, String)| {
             let mut next: Vec<(String, String)> =
                 params.iter().filter(|(k, _)| *k != key).cloned().collect();
             next.push((key, value));
+            asked.set(Some(next.clone()));
             on_apply.emit(next);
         })
     };
-    let changed = !frame.params.is_empty();
+    let changed = !params.is_empty();
     html! {
         <details class="params" open={changed}>
             <summary>{ "Protocol parameters" }
-                if changed { <span class="muted">{ format!(" ({} changed)", frame.params.len()) }</span> }
+                if changed { <span class="muted">{ format!(" ({} changed)", params.len()) }</span> }
             </summary>
             <p class="muted">{ "Changing one restarts the run with the same seed; the link carries it." }</p>
             <div class="grid-params">
