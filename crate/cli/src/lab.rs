@@ -114,7 +114,10 @@ pub fn lab(args: LabArgs) -> Result<ExitCode, String> {
                 first_seed: first,
                 ..Fig16Params::default()
             };
-            println!("Raft Figure 16: 5 voters, one-way latency 7-8 ms, {trials} trials per range, seeds {first}..");
+            println!(
+                "Raft Figure 16: 5 voters, one-way latency {}..{}, {trials} trials per range, seeds {first}..",
+                params.latency_min, params.latency_max
+            );
             let results = fig16::sweep(&PAPER_RANGES, &params, |r| {
                 eprintln!("  {}-{} ms done", r.min_ms, r.max_ms)
             });

@@ -19,7 +19,7 @@ pub struct RaftArgs {
 
 #[derive(Subcommand)]
 enum RaftCommand {
-    /// Figure 16: time without a leader after crashing it, per election timeout range (5 nodes, 7-8 ms links).
+    /// Figure 16: time without a leader after crashing it, per election timeout range (5 nodes, 3-3.5 ms links).
     Fig16 {
         /// Trials per range.
         #[arg(long, default_value_t = 1000)]
