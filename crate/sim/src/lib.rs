@@ -15,6 +15,7 @@ mod world;
 pub use network::{DropReason, Latency, LinkParams, Network, Rule};
 pub use trace::{Digest, Record, TraceRecord};
 pub use world::{
-    id_set, node_ids, Answer, Boot, Call, CallKey, Drive, Hosting, InFlight, LoggedCommand,
-    NodeHost, NodeState, SimError, TraceMode, World, WorldCommand, WorldConfig,
+    id_set, node_ids, Answer, Answers, Boot, Call, CallKey, Drive, Hosting, InFlight,
+    LoggedCommand, NodeHost, NodeState, SimError, Step, TraceMode, World, WorldCommand,
+    WorldConfig,
 };

@@ -10,7 +10,7 @@ use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, Sim
 use serde::{Deserialize, Serialize};
 
 pub use crate::command::{SimError, WorldCommand};
-pub use hosted::{Answer, Boot, Call, CallKey, Drive, Hosting, NodeHost};
+pub use hosted::{Answer, Answers, Boot, Call, CallKey, Drive, Hosting, NodeHost, Step};
 
 mod hosted;
 use crate::network::{DropReason, LinkParams, Network, Rule, Verdict};

@@ -35,9 +35,8 @@ impl<E: Present> AnyHost for Hosted<E> {
         if let Some(boot) = &call.boot {
             self.config = Some(boot.config.clone());
         }
-        let key = call.key;
         match self.host.run(call) {
-            Ok(answer) => FromNode::Answer(encode(&(key, answer))),
+            Ok(answers) => FromNode::Answer(encode(&answers)),
             Err(e) => FromNode::Error(e),
         }
     }

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use quorate_core::{Duration, NodeId, SimTime};
 use quorate_sim::{
-    node_ids, Answer, CallKey, Drive, Hosting as SimHosting, Latency, LinkParams, NodeState,
-    Record, TraceMode, World, WorldCommand, WorldConfig,
+    node_ids, Answers, Drive, Hosting as SimHosting, Latency, LinkParams, NodeState, Record,
+    TraceMode, World, WorldCommand, WorldConfig,
 };
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::{FromNode, ToNode};
@@ -1115,12 +1115,14 @@ impl<E: Present> Runner for Run<E> {
                 }
                 return;
             }
-            FromNode::Answer(bytes) => {
-                match decode::<(CallKey, Answer<E>)>(&bytes, "an engine answer") {
-                    Ok((key, answer)) => self.world.answer(key, id, answer),
-                    Err(e) => return self.node_failed(node, e.to_string(), out),
+            FromNode::Answer(bytes) => match decode::<Answers<E>>(&bytes, "an engine answer") {
+                Ok(answers) => {
+                    for (key, answer) in answers {
+                        self.world.answer(key, id, answer);
+                    }
                 }
-            }
+                Err(e) => return self.node_failed(node, e.to_string(), out),
+            },
             FromNode::View(view, flags) => {
                 self.views.insert(id, *view);
                 self.flags.insert(id, flags);

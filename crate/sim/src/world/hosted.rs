@@ -6,12 +6,18 @@
 //! Effects are applied in event order, exactly where the inline world would apply them, so the trace
 //! is the same byte for byte whichever way the nodes are hosted.
 //!
-//! Calls are batched without changing that order. A plan takes events from the front of the queue, at
-//! most one per node (a node's next input may depend on its previous step), and only within the
-//! network's minimum delay of the first: a message sent while processing the plan arrives no earlier
-//! than that, so nothing new can come before a planned event of another node. A node's own timers may
-//! fall inside the window; they concern only that node, which then has no answer waiting, and are
-//! planned next. Commands end a plan (they may change any node's state).
+//! Calls are batched without changing that order. A plan takes events from the front of the queue
+//! while nothing another node does can come before them: every node acts no earlier than its first
+//! event in the plan, or than a message sent in the plan reaches it (the first event's time plus the
+//! network's minimum delay), and what it sends arrives the minimum delay later still (a message due at
+//! the same time as a planned event is queued after it). One call per node carries that node's planned
+//! inputs in order; its host steps them one after another and answers each separately, so the world
+//! applies every input's effects at its own place in the order. The one thing that can come between
+//! two planned inputs of a node is what the node queued for itself: a host stops its batch before the
+//! first input a timer it set (or a message to itself) comes before, and the inputs it did not run are
+//! planned again once the world has queued that event. A node with an input the world handles itself
+//! in the plan (one it defers, drops as stale or delays as slow) gets no later input in that plan.
+//! Commands end a plan (they may change any node's state).
 
 use std::collections::BTreeSet;
 
@@ -62,20 +68,32 @@ impl<E: Engine> Boot<E> {
     }
 }
 
-/// One engine step to run on a node's host.
+/// One input of a call: the event it comes from, its time and the input itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Step<E: Engine> {
+    pub key: CallKey,
+    pub now: SimTime,
+    pub input: Input<E>,
+}
+
+/// Engine steps to run on a node's host, in order (see the module notes).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Call<E: Engine> {
-    pub key: CallKey,
     pub node: NodeId,
-    pub now: SimTime,
-    pub input: Input<E>,
     /// Present on a start: the host builds the engine first, dropping any it had.
     pub boot: Option<Boot<E>>,
+    /// At least one; a start's only step is `Input::Start`.
+    pub steps: Vec<Step<E>>,
 }
 
-/// A node's answer to a call: its effects in order, or the engine's error (which changed nothing).
+/// A node's answer to one step: its effects in order, or the engine's error (which changed nothing).
 pub type Answer<E> = Result<Vec<Effect<E>>, <E as Engine>::Error>;
+
+/// A host's answers to a call: one per step it ran, in order. A prefix of the call's steps when a step
+/// set a timer due before the next one (the world plans the rest again).
+pub type Answers<E> = Vec<(CallKey, Answer<E>)>;
 
 /// What [`World::drive`] stopped for.
 #[derive(Debug)]
@@ -99,9 +117,10 @@ impl<E: Engine> NodeHost<E> {
         NodeHost { id, engine: None }
     }
 
-    /// Runs one call. Fails (changing nothing) when the call is for another node or the engine was
-    /// never started.
-    pub fn run(&mut self, call: Call<E>) -> Result<Answer<E>, String> {
+    /// Runs one call's steps in order, stopping before a step that a timer (or message) the node
+    /// queued for itself comes before in the world's order. Fails (changing nothing) when the
+    /// call is for another node or the engine was never started.
+    pub fn run(&mut self, call: Call<E>) -> Result<Answers<E>, String> {
         if call.node != self.id {
             return Err(format!("a call for {} reached {}", call.node, self.id));
         }
@@ -111,13 +130,37 @@ impl<E: Engine> NodeHost<E> {
         let Some(engine) = self.engine.as_mut() else {
             return Err(format!(
                 "{} got {:?} before it was started",
-                self.id, call.key
+                self.id,
+                call.steps.first().map(|s| s.key)
             ));
         };
+        let mut answers = Vec::with_capacity(call.steps.len());
         let mut outbox = Outbox::new();
-        Ok(engine
-            .step(call.now, call.input, &mut outbox)
-            .map(|()| outbox.drain().collect()))
+        // The earliest event a step queued for this node itself: a timer, or a message to itself (due
+        // at least the network's minimum delay later, which the plan may have looked past). It is
+        // queued after every step already planned for its time, before any later one.
+        let mut own: Option<SimTime> = None;
+        for step in call.steps {
+            if own.is_some_and(|own| step.now > own) {
+                break;
+            }
+            let answer = engine
+                .step(step.now, step.input, &mut outbox)
+                .map(|()| outbox.drain().collect::<Vec<_>>());
+            outbox.truncate(0);
+            if let Ok(effects) = &answer {
+                for effect in effects {
+                    let due = match effect {
+                        Effect::SetTimer { after, .. } => step.now + *after,
+                        Effect::Send { to, .. } if *to == self.id => step.now,
+                        _ => continue,
+                    };
+                    own = Some(own.map_or(due, |own| own.min(due)));
+                }
+            }
+            answers.push((step.key, answer));
+        }
+        Ok(answers)
     }
 }
 
@@ -259,41 +302,66 @@ impl<E: Engine> World<E> {
                     .then(|| self.nodes.get(&node).map(|s| s.durable.clone()))
                     .flatten();
                 Call {
-                    key: CallKey::Start { node, generation },
                     node,
-                    now: self.now,
-                    input: Input::Start,
                     boot: Some(Boot {
                         seed: self.seed,
                         generation,
                         config: self.engine_config.clone(),
                         durable,
                     }),
+                    steps: vec![Step {
+                        key: CallKey::Start { node, generation },
+                        now: self.now,
+                        input: Input::Start,
+                    }],
                 }
             })
             .collect()
     }
 
-    /// The calls that can run now without changing the order of anything (see the module notes).
+    /// The calls that can run now without changing the order of anything (see the module notes):
+    /// at most `room` steps in all.
     fn plan(&mut self, until: Option<SimTime>, room: u64) -> Vec<Call<E>> {
         let window = self.network.min_delay();
         // Nodes that already answered a later event: their hosts are ahead, so nothing more for them.
         let mut blocked: BTreeSet<NodeId> = self.answers.values().map(|(node, _)| *node).collect();
         let mut taken = Vec::new();
-        let mut calls = Vec::new();
-        let mut first = None;
+        let mut calls: Vec<Call<E>> = Vec::new();
+        let mut steps = 0u64;
+        // The node of the plan's first event, and when the first event of any other node is due.
+        let mut lead: Option<(NodeId, SimTime)> = None;
+        let mut other: Option<SimTime> = None;
         while let Some(queued) = self.queue.pop() {
-            let start = *first.get_or_insert(queued.time);
             let target = queued.kind.target();
-            let fits = taken.is_empty()
-                || queued.time <= start + window
-                    && until.is_none_or(|until| queued.time <= until)
-                    && (calls.len() as u64) < room;
-            let Some(target) = target.filter(|_| fits) else {
+            // Another node acts no earlier than its first event here, or than a message sent in the
+            // plan reaches it (the first event's time plus the minimum delay); what it sends arrives
+            // the minimum delay after that. So the first event's node may run on until the minimum
+            // delay after the first other node's event (or twice that after its own first), every
+            // other node until the minimum delay after the first event.
+            let fits = |target: NodeId| match lead {
+                None => true,
+                Some((node, start)) => {
+                    let acts = if node == target {
+                        other.map_or(start + window, |t| t.min(start + window))
+                    } else {
+                        start
+                    };
+                    queued.time <= acts + window
+                        && until.is_none_or(|until| queued.time <= until)
+                        && steps < room
+                }
+            };
+            let Some(target) = target.filter(|&target| fits(target)) else {
                 taken.push(queued);
                 break;
             };
-            if self.needs_call(&queued.kind) && !blocked.contains(&target) {
+            match lead {
+                None => lead = Some((target, queued.time)),
+                Some((node, _)) if node != target && other.is_none() => other = Some(queued.time),
+                _ => {}
+            }
+            let needs_call = self.needs_call(&queued.kind);
+            if needs_call && !blocked.contains(&target) {
                 let input = match &queued.kind {
                     EventKind::Deliver { from, msg, .. } => Input::Message {
                         from: *from,
@@ -303,20 +371,31 @@ impl<E: Engine> World<E> {
                     EventKind::Client { cmd, .. } => Input::Command(cmd.clone()),
                     EventKind::Command(_) => unreachable!("commands have no target"),
                 };
-                calls.push(Call {
+                let step = Step {
                     key: CallKey::Event(queued.seq),
-                    node: target,
                     now: queued.time,
                     input,
-                    boot: None,
-                });
-            } else if calls.is_empty() && self.needs_call(&queued.kind) {
-                panic!(
-                    "{target} must step at {} but its host already answered a later event",
-                    queued.time
-                );
+                };
+                steps += 1;
+                match calls.iter_mut().find(|call| call.node == target) {
+                    Some(call) => call.steps.push(step),
+                    None => calls.push(Call {
+                        node: target,
+                        boot: None,
+                        steps: vec![step],
+                    }),
+                }
+            } else {
+                if calls.is_empty() && needs_call {
+                    panic!(
+                        "{target} must step at {} but its host already answered a later event",
+                        queued.time
+                    );
+                }
+                // The world handles this one itself (or the host is ahead): nothing later for this node
+                // in this plan.
+                blocked.insert(target);
             }
-            blocked.insert(target);
             taken.push(queued);
         }
         for queued in taken {

@@ -1,0 +1,261 @@
+//! A hosted world gives the inline trace record for record, however its calls are batched.
+//!
+//! `Churn` is an engine made to catch any reordering: every input folds into a running hash that it
+//! emits and sends on, so a node that sees two inputs the other way round (or an input at another time)
+//! changes every later record. It sets timers due right away or on the same half-millisecond grid the
+//! fixed-latency links deliver on (inputs of one node at equal times, a node's own timer between two of
+//! its queued messages), sends to itself, and the runs kill, restart, pause, slow and partition nodes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use quorate_core::{Duration, Engine, EngineError, Input, NodeId, NodeRng, Outbox, SimTime};
+use quorate_sim::{
+    node_ids, Drive, Latency, LinkParams, NodeHost, TraceMode, World, WorldCommand, WorldConfig,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Churn {
+    id: NodeId,
+    peers: Vec<NodeId>,
+    hash: u64,
+    /// Timers set and not yet fired: a node with none arms one, so every node keeps going.
+    armed: u32,
+    rng: NodeRng,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Word(u64);
+
+impl fmt::Display for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Never;
+
+impl fmt::Display for Never {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("never")
+    }
+}
+
+impl EngineError for Never {}
+
+fn mix(hash: u64, word: u64) -> u64 {
+    (hash ^ word)
+        .wrapping_mul(0x0000_0100_0000_01b3)
+        .rotate_left(17)
+}
+
+impl Engine for Churn {
+    type Msg = Word;
+    type Timer = Word;
+    type Command = Word;
+    type Event = Word;
+    type Persist = Word;
+    type Durable = u64;
+    type Config = Vec<NodeId>;
+    type Status = u64;
+    type Error = Never;
+
+    fn boot(id: NodeId, peers: &Vec<NodeId>, durable: Option<&u64>, rng: NodeRng) -> Churn {
+        Churn {
+            id,
+            peers: peers.clone(),
+            hash: durable.copied().unwrap_or(u64::from(id.0)),
+            armed: 0,
+            rng,
+        }
+    }
+
+    fn step(
+        &mut self,
+        now: SimTime,
+        input: Input<Churn>,
+        out: &mut Outbox<Churn>,
+    ) -> Result<(), Never> {
+        let word = match &input {
+            Input::Start => 1,
+            Input::Message { from, msg } => mix(u64::from(from.0), msg.0),
+            Input::Timer(t) => mix(2, t.0),
+            Input::Command(c) => mix(3, c.0),
+        };
+        self.hash = mix(mix(self.hash, word), now.as_micros());
+        out.emit(Word(self.hash));
+        if matches!(input, Input::Timer(_)) {
+            self.armed = self.armed.saturating_sub(1);
+        }
+        let rng = &mut self.rng;
+        if self.armed == 0 || rng.chance(0.3) {
+            self.armed += 1;
+            // Due now, or on the half-millisecond grid (the links' grid too).
+            let after = Duration::from_micros(500 * rng.below(4));
+            out.set_timer(after, Word(self.hash));
+        }
+        if rng.chance(0.05) {
+            out.persist(Word(self.hash));
+        }
+        let sends = if rng.chance(0.5) { 1 } else { 0 } + if rng.chance(0.1) { 1 } else { 0 };
+        for _ in 0..sends {
+            // Now and then to itself.
+            let to = if rng.chance(0.1) {
+                self.id
+            } else {
+                self.peers[rng.below(self.peers.len() as u64) as usize]
+            };
+            out.send(to, Word(self.hash));
+        }
+        Ok(())
+    }
+
+    fn status(&self) -> u64 {
+        self.hash
+    }
+
+    fn apply_persist(durable: &mut u64, write: &Word) {
+        *durable = write.0;
+    }
+}
+
+fn config(seed: u64, latency: Latency) -> WorldConfig<Churn> {
+    let ids = node_ids(5);
+    WorldConfig {
+        seed,
+        nodes: ids.clone(),
+        engine: ids,
+        network: LinkParams {
+            latency,
+            ..LinkParams::default()
+        },
+    }
+}
+
+/// Faults at fixed times: they end plans and start nodes again mid-run.
+fn schedule(world: &mut World<Churn>) {
+    let ms = SimTime::from_micros;
+    let n = NodeId;
+    world.schedule(ms(40_000), WorldCommand::Kill(n(2)));
+    world.schedule(
+        ms(40_000),
+        WorldCommand::Client {
+            node: n(3),
+            cmd: Word(7),
+        },
+    );
+    world.schedule(ms(65_500), WorldCommand::Restart(n(2)));
+    world.schedule(ms(80_000), WorldCommand::Pause(n(4)));
+    world.schedule(ms(90_000), WorldCommand::Resume(n(4)));
+    world.schedule(
+        ms(100_000),
+        WorldCommand::Slow {
+            node: n(5),
+            delay: Duration::from_micros(700),
+        },
+    );
+    world.schedule(
+        ms(120_000),
+        WorldCommand::Partition(vec![
+            [n(1), n(2)].into_iter().collect(),
+            [n(3), n(4), n(5)].into_iter().collect(),
+        ]),
+    );
+    world.schedule(ms(140_000), WorldCommand::Heal);
+    world.schedule(
+        ms(150_000),
+        WorldCommand::Slow {
+            node: n(5),
+            delay: Duration::ZERO,
+        },
+    );
+}
+
+const UNTIL: SimTime = SimTime::from_micros(200_000);
+
+fn inline_trace(seed: u64, latency: Latency) -> Vec<String> {
+    let mut world = World::with_trace(config(seed, latency), TraceMode::Keep);
+    schedule(&mut world);
+    world.run_until(UNTIL);
+    world.take_records().iter().map(|r| r.to_string()).collect()
+}
+
+/// Drives a hosted world with one host per node, answering each batch of calls in an order and with
+/// event budgets drawn from `seed` (neither may change anything).
+fn hosted_trace(seed: u64, latency: Latency) -> (Vec<String>, u64, u64) {
+    let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
+    schedule(&mut world);
+    let mut hosts: BTreeMap<NodeId, NodeHost<Churn>> = node_ids(5)
+        .into_iter()
+        .map(|id| (id, NodeHost::new(id)))
+        .collect();
+    let mut pick = NodeRng::for_world(seed ^ 0x5eed);
+    let (mut rounds, mut steps) = (0, 0);
+    loop {
+        let budget = 1 + pick.below(200);
+        match world.drive(Some(UNTIL), budget) {
+            Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
+            Drive::Done => {}
+            Drive::Need(mut calls) => {
+                rounds += 1;
+                pick.shuffle(&mut calls);
+                for call in calls {
+                    steps += call.steps.len() as u64;
+                    let host = hosts.get_mut(&call.node).expect("a host per node");
+                    for (key, answer) in host.run(call).expect("a call the host can run") {
+                        world.answer(key, host.id, answer);
+                    }
+                }
+            }
+        }
+    }
+    let trace = world.take_records().iter().map(|r| r.to_string()).collect();
+    (trace, rounds, steps)
+}
+
+#[test]
+fn batched_hosted_calls_give_the_inline_trace() {
+    let latencies = [
+        ("fixed 1 ms", Latency::Fixed(Duration::from_millis(1))),
+        ("fixed 500 us", Latency::Fixed(Duration::from_micros(500))),
+        (
+            "uniform 1-5 ms",
+            Latency::Uniform {
+                min: Duration::from_millis(1),
+                max: Duration::from_millis(5),
+            },
+        ),
+        ("fixed 0", Latency::Fixed(Duration::ZERO)),
+    ];
+    let (mut rounds, mut steps) = (0, 0);
+    for (name, latency) in latencies {
+        for seed in 1..=25 {
+            let reproduce = "cargo test -p quorate-sim --test hosted batched_hosted_calls_give_the_inline_trace";
+            let inline = inline_trace(seed, latency);
+            let (hosted, r, s) = std::panic::catch_unwind(|| hosted_trace(seed, latency))
+                .unwrap_or_else(|_| {
+                    panic!("seed {seed}, latency {name}: the hosted world panicked (reproduce: {reproduce})")
+                });
+            rounds += r;
+            steps += s;
+            if let Some(at) =
+                (0..inline.len().max(hosted.len())).find(|&i| inline.get(i) != hosted.get(i))
+            {
+                panic!(
+                    "seed {seed}, latency {name}: the hosted trace departs from the inline one at record \
+                     {at}:\n  inline: {:?}\n  hosted: {:?}\n(reproduce: {reproduce})",
+                    inline.get(at),
+                    hosted.get(at)
+                );
+            }
+            assert!(
+                inline.len() > 1_000,
+                "seed {seed}, latency {name}: too quiet a run"
+            );
+        }
+    }
+    // The batching is exercised: calls carry several steps on average.
+    assert!(steps > rounds * 2, "{steps} steps in {rounds} rounds");
+}
