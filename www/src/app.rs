@@ -808,7 +808,7 @@ fn Playground() -> Html {
                                 <strong>{ format!("n{id}") }</strong>
                                 <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
                                 <span class="role" data-testid={format!("role-n{id}")}>{ glossary::term(n.role.as_deref().unwrap_or_default()) }</span>
-                                <span class="summary" data-testid={format!("summary-n{id}")}>{ &n.summary }</span>
+                                <span class="summary" data-testid={format!("summary-n{id}")} title={n.summary.clone()}>{ &n.summary }</span>
                                 <label class="side" title="Side B of the next partition">
                                     <input type="checkbox" checked={state.side_b.contains(&id)} onchange={on_side.reform(move |_| id)} aria-label={format!("put n{id} on side B")} />
                                     { "B" }
