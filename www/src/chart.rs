@@ -16,12 +16,13 @@ pub fn svg(spread: &SpreadView) -> String {
         .measured
         .iter()
         .chain(&spread.theory)
-        .map(|p| p.0)
-        .fold(1.0f32, f32::max);
+        .map(|p| f64::from(p.0))
+        .fold(1.0, f64::max);
     let measured = RGBColor(88, 166, 255);
     let theory = RGBColor(163, 113, 247);
     plot::svg((WIDTH, HEIGHT), |root| -> Drawn {
-        let mut chart = plot::frame(root, 0f32..x_max, 0f32..1.02f32)?;
+        // In f64, the lab charts' coordinates: one instantiation of plotters' drawing code, not two.
+        let mut chart = plot::frame(root, 0f64..x_max, 0f64..1.02f64)?;
         plot::mesh(&mut chart)
             .x_desc("seconds since")
             .y_desc("fraction of live nodes")
@@ -29,14 +30,20 @@ pub fn svg(spread: &SpreadView) -> String {
             .draw()?;
         chart
             .draw_series(LineSeries::new(
-                spread.theory.iter().copied(),
+                spread
+                    .theory
+                    .iter()
+                    .map(|&(x, y)| (f64::from(x), f64::from(y))),
                 theory.stroke_width(2),
             ))?
             .label(spread.theory_label.as_str())
             .legend(plot::key(theory));
         chart
             .draw_series(LineSeries::new(
-                spread.measured.iter().copied(),
+                spread
+                    .measured
+                    .iter()
+                    .map(|&(x, y)| (f64::from(x), f64::from(y))),
                 measured.stroke_width(2),
             ))?
             .label("measured")
