@@ -217,54 +217,47 @@ fn request(words: &[&str], at: usize) -> Result<Request, ScriptError> {
     Ok(req)
 }
 
-/// The compare-and-set transaction: `if value(key) == old then put key=new`, reading the key otherwise.
-pub fn cas(key: &str, old: &str, new: &str) -> Request {
+/// `txn if <key's target> == <target> then <then> else get key`: one compare on the key, one write.
+fn txn_on(key: &str, target: Target, then: Op) -> Request {
     Request::Txn(Txn {
         compare: vec![Compare {
             key: key.to_string(),
             op: CmpOp::Equal,
-            target: Target::Value(old.to_string()),
+            target,
         }],
-        success: vec![Op::Put {
-            key: key.to_string(),
-            value: new.to_string(),
-            lease: 0,
-        }],
+        success: vec![then],
         failure: vec![Op::Range(KeyRange::single(key))],
     })
+}
+
+fn put(key: &str, value: &str) -> Op {
+    Op::Put {
+        key: key.to_string(),
+        value: value.to_string(),
+        lease: 0,
+    }
+}
+
+/// The compare-and-set transaction: `if value(key) == old then put key=new`, reading the key otherwise.
+pub fn cas(key: &str, old: &str, new: &str) -> Request {
+    txn_on(key, Target::Value(old.to_string()), put(key, new))
 }
 
 /// A try-lock as a key: `txn if create(key) == 0 then put key=owner else get key`. The key exists only
 /// while someone holds it, so its create revision is 0 exactly when it is free (etcd's lock recipes
 /// compare the create revision the same way).
 pub fn lock(key: &str, owner: &str) -> Request {
-    Request::Txn(Txn {
-        compare: vec![Compare {
-            key: key.to_string(),
-            op: CmpOp::Equal,
-            target: Target::CreateRevision(0),
-        }],
-        success: vec![Op::Put {
-            key: key.to_string(),
-            value: owner.to_string(),
-            lease: 0,
-        }],
-        failure: vec![Op::Range(KeyRange::single(key))],
-    })
+    txn_on(key, Target::CreateRevision(0), put(key, owner))
 }
 
 /// Releases a [`lock`]: `txn if value(key) == owner then delete key else get key`, so only its holder
 /// frees it.
 pub fn unlock(key: &str, owner: &str) -> Request {
-    Request::Txn(Txn {
-        compare: vec![Compare {
-            key: key.to_string(),
-            op: CmpOp::Equal,
-            target: Target::Value(owner.to_string()),
-        }],
-        success: vec![Op::Delete(KeyRange::single(key))],
-        failure: vec![Op::Range(KeyRange::single(key))],
-    })
+    txn_on(
+        key,
+        Target::Value(owner.to_string()),
+        Op::Delete(KeyRange::single(key)),
+    )
 }
 
 impl Scripted for KvNode {

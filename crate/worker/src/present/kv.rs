@@ -148,11 +148,11 @@ fn call(req: &Request) -> Call {
         _ => (None, KvCall::Other),
     };
     // In the words the client form sends.
-    let text = match (&op, req) {
-        (KvCall::Put { key, value }, _) => format!("put {key} {value}"),
-        (KvCall::Cas { key, old, new }, _) => format!("cas {key} {old} {new}"),
-        (KvCall::Lock { key, owner }, _) => format!("lock {key} {owner}"),
-        (KvCall::Unlock { key, owner }, _) => format!("unlock {key} {owner}"),
+    let text = match &op {
+        KvCall::Put { key, value } => format!("put {key} {value}"),
+        KvCall::Cas { key, old, new } => format!("cas {key} {old} {new}"),
+        KvCall::Lock { key, owner } => format!("lock {key} {owner}"),
+        KvCall::Unlock { key, owner } => format!("unlock {key} {owner}"),
         _ => req.to_string(),
     };
     Call { text, read, op }
@@ -245,20 +245,18 @@ fn answer(reply: &Reply) -> Answer {
             ),
         },
         Ok(Response::Op(OpResult::Put { .. })) => ("ok".to_string(), KvResult::Put),
+        // What a failed compare read; the verdicts word the outcome after the request (a cas
+        // swaps, a lock locks).
         Ok(Response::Txn { succeeded, results }) => {
-            let text = if *succeeded {
-                "swapped".to_string()
-            } else {
-                match results.first() {
-                    Some(OpResult::Range { kvs }) => match kvs.first() {
-                        Some(kv) => format!("not swapped: {} = {}", kv.key, kv.value),
-                        None => "not swapped: no value".to_string(),
-                    },
-                    _ => "not swapped".to_string(),
-                }
+            let seen = match results.first() {
+                Some(OpResult::Range { kvs }) if !*succeeded => match kvs.first() {
+                    Some(kv) => format!("{} = {}", kv.key, kv.value),
+                    None => "no value".to_string(),
+                },
+                _ => String::new(),
             };
             (
-                text,
+                seen,
                 KvResult::Cas {
                     swapped: *succeeded,
                 },

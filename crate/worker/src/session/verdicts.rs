@@ -98,6 +98,8 @@ pub enum KvCall {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
     pub revision: u64,
+    /// The answer in words; for a compare-and-swap only what a failed compare read (see
+    /// `answer_text`).
     pub text: String,
     pub result: KvResult,
 }
@@ -266,7 +268,9 @@ impl Verdicts {
                     let answer = request
                         .answer
                         .as_ref()
-                        .map_or("no answer yet".to_string(), |(_, a)| a.text.clone());
+                        .map_or("no answer yet".to_string(), |(_, a)| {
+                            answer_text(&request.call.op, a)
+                        });
                     let read = match request.call.read {
                         Some(ReadKind::Serializable) => " (serializable read)",
                         Some(ReadKind::Linearizable) => " (linearizable read)",
@@ -474,17 +478,21 @@ impl Verdicts {
     }
 }
 
-/// An answer in the words of its request: a lock's compare-and-swap says whether it took the lock.
+/// An answer in the words of its request: a compare-and-swap says whether it swapped, a lock whether
+/// it took or freed the lock, and, when it did not, what it found.
 fn answer_text(call: &KvCall, a: &Answer) -> String {
+    let KvResult::Cas { swapped } = a.result else {
+        return a.text.clone();
+    };
     let (done, not) = match call {
         KvCall::Lock { .. } => ("locked", "busy"),
         KvCall::Unlock { .. } => ("unlocked", "not the holder"),
-        _ => return a.text.clone(),
+        _ => ("swapped", "not swapped"),
     };
-    match a.result {
-        KvResult::Cas { swapped: true } => done.to_string(),
-        KvResult::Cas { swapped: false } => a.text.replacen("not swapped", not, 1),
-        _ => a.text.clone(),
+    match (swapped, a.text.is_empty()) {
+        (true, _) => done.to_string(),
+        (false, true) => not.to_string(),
+        (false, false) => format!("{not}: {}", a.text),
     }
 }
 
