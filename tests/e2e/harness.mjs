@@ -31,3 +31,14 @@ export function usePage() {
   });
   return handle;
 }
+
+/** The live nodes whose role reads "leader", with their terms (from the node cards). */
+export const leaders = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.node-card')]
+      .filter((card) => card.querySelector('.role')?.textContent === 'leader' && !card.classList.contains('down'))
+      .map((card) => ({
+        id: Number(card.dataset.node),
+        term: Number(/term (\d+)/.exec(card.querySelector('.summary').textContent)?.[1]),
+      })),
+  );

@@ -2,20 +2,11 @@
 // higher term. Screenshots of each step land in tests/e2e/artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './harness.mjs';
+import { leaders as leadersOf, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
-/** The nodes whose role reads "leader", with their terms. */
-const leaders = () =>
-  ctx.page.evaluate(() =>
-    [...document.querySelectorAll('.node-card')]
-      .filter((card) => card.querySelector('.role')?.textContent === 'leader' && !card.classList.contains('down'))
-      .map((card) => ({
-        id: Number(card.dataset.node),
-        term: Number(/term (\d+)/.exec(card.querySelector('.summary').textContent)?.[1]),
-      })),
-  );
+const leaders = () => leadersOf(ctx.page);
 
 const waitForLeader = async (exclude, timeout) => {
   const deadline = Date.now() + timeout;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { usePage } from './harness.mjs';
+import { leaders as leadersOf, usePage } from './harness.mjs';
 
 const ctx = usePage();
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -20,16 +20,7 @@ const axeProblems = async () => {
     .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
 };
 
-/** Live nodes whose role reads "leader", with their terms. */
-const leaders = () =>
-  ctx.page.evaluate(() =>
-    [...document.querySelectorAll('.node-card')]
-      .filter((card) => card.querySelector('.role')?.textContent === 'leader' && !card.classList.contains('down'))
-      .map((card) => ({
-        id: Number(card.dataset.node),
-        term: Number(/term (\d+)/.exec(card.querySelector('.summary').textContent)?.[1]),
-      })),
-  );
+const leaders = () => leadersOf(ctx.page);
 
 const waitFor = async (what, timeout, probe) => {
   const deadline = Date.now() + timeout;
