@@ -15,13 +15,14 @@ use yew::prelude::*;
 use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
 use crate::automaton::Automata;
+use crate::cards::NodeCard;
 use crate::chart::SpreadChart;
 use crate::glossary;
 use crate::grid::Grid;
 use crate::help::{log_matches, Help, Theme};
 use crate::lamport::Lamport;
 use crate::link::Orchestrator;
-use crate::loggrid::{LogGrid, LogLegend};
+use crate::loggrid::LogLegend;
 use crate::ring::Ring;
 use crate::url;
 
@@ -135,10 +136,14 @@ fn Playground() -> Html {
             }
         })
     };
-    // Every command crosses to the orchestrator in the binary codec.
+    // Every command crosses to the orchestrator in the binary codec. One callback for the page's
+    // life, so the panels that take it compare equal from frame to frame and are not drawn again.
     let bridge = {
         let bridge = bridge.clone();
-        Callback::from(move |command: UiCommand| bridge.send(encode(&command)))
+        (*use_memo((), move |_| {
+            Callback::from(move |command: UiCommand| bridge.send(encode(&command)))
+        }))
+        .clone()
     };
 
     // Start the run once: engine, seed and size from the URL, or a fresh seed written into the URL.
@@ -217,16 +222,10 @@ fn Playground() -> Html {
 
     use_pacing(state.frames, state.playing, bridge.clone());
 
-    let send = |command: fn(u32) -> UiCommand| {
-        let bridge = bridge.clone();
-        Callback::from(move |id: u32| bridge.emit(command(id)))
-    };
-    let on_kill = send(UiCommand::Kill);
-    let on_restart = send(UiCommand::Restart);
     let on_select = {
         let dispatcher = state.dispatcher();
         let bridge = bridge.clone();
-        Callback::from(move |id| {
+        use_callback((), move |id, _| {
             dispatcher.dispatch(Action::Select(id));
             // A large cluster's frames carry the selected node's view only.
             bridge.emit(UiCommand::Select(id));
@@ -320,27 +319,6 @@ fn Playground() -> Html {
                 ("Escape", _) => help_open.set(false),
                 _ => {}
             }
-        })
-    };
-    let on_pause_node = {
-        let bridge = bridge.clone();
-        let paused: BTreeSet<u32> = state
-            .frame
-            .as_ref()
-            .map(|f| {
-                f.nodes
-                    .iter()
-                    .filter(|n| n.status == NodeStatus::Paused)
-                    .map(|n| n.id)
-                    .collect()
-            })
-            .unwrap_or_default();
-        Callback::from(move |id: u32| {
-            bridge.emit(if paused.contains(&id) {
-                UiCommand::Resume(id)
-            } else {
-                UiCommand::Pause(id)
-            })
         })
     };
     let on_crash = {
@@ -521,7 +499,7 @@ fn Playground() -> Html {
     };
     let on_side = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |id| dispatcher.dispatch(Action::ToggleSide(id)))
+        use_callback((), move |id, _| dispatcher.dispatch(Action::ToggleSide(id)))
     };
     let on_partition = {
         let bridge = bridge.clone();
@@ -800,32 +778,9 @@ fn Playground() -> Html {
                     if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
                         <LogLegend />
                     }
-                    { for frame.nodes.iter().map(|n| {
-                        let id = n.id;
-                        let down = n.status == NodeStatus::Down;
-                        html! {
-                            <div class={classes!("node-card", status_class(n.status), n.role.as_deref().map(role_class))} data-node={id.to_string()} onclick={on_select.reform(move |_| id)}>
-                                <strong>{ format!("n{id}") }</strong>
-                                <span class="status" data-testid={format!("status-n{id}")}>{ status_text(n.status) }</span>
-                                <span class="role" data-testid={format!("role-n{id}")}>{ glossary::term(n.role.as_deref().unwrap_or_default()) }</span>
-                                <span class="summary" data-testid={format!("summary-n{id}")} title={n.summary.clone()}>{ &n.summary }</span>
-                                <label class="side" title="Side B of the next partition">
-                                    <input type="checkbox" checked={state.side_b.contains(&id)} onchange={on_side.reform(move |_| id)} aria-label={format!("put n{id} on side B")} />
-                                    { "B" }
-                                </label>
-                                if down {
-                                    <button onclick={on_restart.reform(move |_| id)} aria-label={format!("restart n{id}")}>{ "restart" }</button>
-                                } else {
-                                    <button onclick={on_kill.reform(move |_| id)} aria-label={format!("kill n{id}")}>{ "kill" }</button>
-                                    <button onclick={on_pause_node.reform(move |_| id)} aria-label={format!("{} n{id}", if n.status == NodeStatus::Paused { "resume" } else { "pause" })}>
-                                        { if n.status == NodeStatus::Paused { "resume" } else { "pause" } }
-                                    </button>
-                                }
-                                if !n.log.is_empty() || n.log_marks.is_some() {
-                                    <LogGrid id={id} cells={n.log.clone()} marks={n.log_marks} followers={n.followers.clone()} />
-                                }
-                            </div>
-                        }
+                    { for (0..frame.nodes.len()).map(|index| html! {
+                        <NodeCard frame={frame.clone()} {index} side_b={state.side_b.contains(&frame.nodes[index].id)}
+                            send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
                     }) }
                     if let Some(node) = selected {
                         <dl class="details" aria-label={format!("details of n{}", node.id)}>
@@ -1033,7 +988,7 @@ pub fn status_class(status: NodeStatus) -> &'static str {
     }
 }
 
-fn status_text(status: NodeStatus) -> &'static str {
+pub fn status_text(status: NodeStatus) -> &'static str {
     match status {
         NodeStatus::Up => "up",
         NodeStatus::Paused => "paused",

@@ -6,15 +6,31 @@
 use std::rc::Rc;
 
 use quorate_view::params::{specs, ParamKind};
-use quorate_view::{EngineKind, Frame, LinkSetting, UiCommand};
+use quorate_view::{EngineKind, Frame, LinkSetting, NetworkView, UiCommand};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FaultPanelProps {
     pub frame: Rc<Frame>,
     /// Where commands go (the orchestrator bridge).
     pub send: Callback<UiCommand>,
+}
+
+/// Equal when the panel would draw the same (the nodes, the network, ring or grid), so it is not
+/// drawn again for every frame.
+impl PartialEq for FaultPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        fn drawn(f: &Frame) -> (bool, &NetworkView, Vec<u32>) {
+            (
+                f.grid.is_empty(),
+                &f.network,
+                f.nodes.iter().map(|n| n.id).collect(),
+            )
+        }
+        self.send == other.send
+            && (Rc::ptr_eq(&self.frame, &other.frame) || drawn(&self.frame) == drawn(&other.frame))
+    }
 }
 
 fn read(node: &NodeRef) -> String {

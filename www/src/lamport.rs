@@ -94,10 +94,31 @@ impl Palette {
     }
 }
 
+/// The document's theme (`data-theme` on the root), which decides the palette.
+fn theme() -> Option<String> {
+    gloo::utils::document()
+        .document_element()?
+        .get_attribute("data-theme")
+}
+
+/// The palette, read again only when the theme changed: reading computed style right after the
+/// frame's DOM changes forces a style pass in the middle of the frame.
+fn palette<'a>(
+    cache: &'a mut Option<(Option<String>, Palette)>,
+    el: &web_sys::Element,
+) -> &'a Palette {
+    let now = theme();
+    if cache.as_ref().is_none_or(|(was, _)| *was != now) {
+        *cache = Some((now, Palette::of(el)));
+    }
+    &cache.as_ref().expect("filled above").1
+}
+
 /// Lanes and arrows on a canvas: a frame redraws a few hundred lines in well under a millisecond,
 /// where as SVG elements each frame cost a diff of every arrow, a style pass and a repaint of them all.
 fn draw(
     el: &web_sys::HtmlCanvasElement,
+    colours: &Palette,
     arrows: &Arrows,
     lanes: &[(u32, bool)],
     now: u64,
@@ -108,7 +129,6 @@ fn draw(
         .ok()??
         .dyn_into::<web_sys::CanvasRenderingContext2d>()
         .ok()?;
-    let colours = Palette::of(el);
     let scale = f64::from(el.width()) / WIDTH;
     ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0).ok()?;
     ctx.clear_rect(0.0, 0.0, WIDTH, f64::from(el.height()) / scale);
@@ -120,7 +140,11 @@ fn draw(
     };
     let right = WIDTH - 8.0;
     let solid = dash(&[]);
-    ctx.set_font("11px system-ui, sans-serif");
+    // Setting a canvas's font resolves it against the page's style, which forces a style pass in the
+    // middle of the frame: set it once (the context keeps it until the canvas is resized).
+    if !ctx.font().starts_with("11px") {
+        ctx.set_font("11px system-ui, sans-serif");
+    }
     for (p, &(id, down)) in lanes.iter().enumerate() {
         let y = 14.0 + LANE * p as f64;
         ctx.set_fill_style_str(&colours.muted);
@@ -204,6 +228,7 @@ fn dash(pattern: &[f64]) -> wasm_bindgen::JsValue {
 #[component]
 pub fn Lamport(props: &LamportProps) -> Html {
     let store = use_mut_ref(|| (Arrows::new(), 0u64));
+    let colours = use_mut_ref(|| None::<(Option<String>, Palette)>);
     let canvas = use_node_ref();
     let frame = &props.frame;
     let (count, window, kinds) = {
@@ -230,7 +255,8 @@ pub fn Lamport(props: &LamportProps) -> Html {
         use_effect(move || {
             if let Some(el) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                 let s = store.borrow();
-                draw(&el, &s.0, &lanes, now, window);
+                let mut colours = colours.borrow_mut();
+                draw(&el, palette(&mut colours, &el), &s.0, &lanes, now, window);
             }
         });
     }

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod automaton;
+pub mod cards;
 pub mod chart;
 pub mod embed;
 pub mod faults;

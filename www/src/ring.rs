@@ -3,7 +3,7 @@
 use std::f64::consts::PI;
 use std::rc::Rc;
 
-use quorate_view::Frame;
+use quorate_view::{Frame, NodeStatus, TimerView};
 use yew::prelude::*;
 
 use crate::app::{role_class, status_class};
@@ -69,19 +69,6 @@ pub fn Ring(props: &RingProps) -> Html {
             </circle>
         })
     });
-    // Faint links between every pair, for small clusters: where messages can travel.
-    let links = if count <= 12 {
-        let mut lines = Vec::new();
-        for i in 0..count {
-            for j in i + 1..count {
-                let (a, b) = (place(i, count), place(j, count));
-                lines.push(html! { <line class="link" x1={format!("{:.1}", a.0)} y1={format!("{:.1}", a.1)} x2={format!("{:.1}", b.0)} y2={format!("{:.1}", b.1)} /> });
-            }
-        }
-        lines
-    } else {
-        Vec::new()
-    };
     // Network faults on their links: a cut dashed red with an arrow towards the side that hears
     // nothing (both arrows when cut both ways); a link with loss or its own latency labelled.
     let net = &frame.network;
@@ -148,41 +135,95 @@ pub fn Ring(props: &RingProps) -> Html {
             // Each group in its own element: Yew matches an element's children by position from the
             // end, so a list that grows by one (a message sent) would otherwise shift every sibling
             // before it onto a different element and rebuild the nodes and links each frame.
-            <g class="links">{ for links }</g>
+            <g class="links"><Links {count} /></g>
             <g class="tuned-links">{ for tuned }</g>
             <g class="cuts">{ for cuts }</g>
             <g class="nodes">
-            { for frame.nodes.iter().enumerate().map(|(i, n)| {
-                let (x, y) = place(i, count);
-                let id = n.id;
-                let onclick = props.on_select.reform(move |_| id);
-                let selected = props.selected == Some(id);
-                let down = n.status == quorate_view::NodeStatus::Down;
-                // Inside the circle the role (or "down"); below it the summary line, when there is a role.
-                let sub = if down { "down".to_string() } else { n.role.clone().unwrap_or_else(|| n.summary.clone()) };
-                let mut below = if down || n.role.is_some() { n.summary.clone() } else { String::new() };
-                if let Some(delay) = slow.get(&id) {
-                    below = format!("{below} · slow +{delay:.0} ms");
-                }
-                html! {
-                    <g key={id} class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), selected.then_some("selected"), slow.contains_key(&id).then_some("slow"))} data-node={id.to_string()} {onclick}>
-                        <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
-                        if let Some(t) = &n.timer {
-                            // The countdown: an arc that shrinks clockwise from the top as the timer runs out.
-                            <circle class="timer" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={TIMER_R.to_string()}
-                                pathLength="100" stroke-dasharray={format!("{:.1} 100", f64::from(t.remaining) * 100.0)}
-                                transform={format!("rotate(-90 {x:.1} {y:.1})")}>
-                                <title>{ format!("{}: {:.0} ms left", t.label, t.remaining_ms) }</title>
-                            </circle>
-                        }
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", y - 4.0)} class="name">{ format!("n{id}") }</text>
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ sub }</text>
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", y + NODE_R + 24.0)} class="below">{ below }</text>
-                    </g>
-                }
+            { for frame.nodes.iter().enumerate().map(|(i, n)| html! {
+                <RingNode key={n.id} id={n.id} status={n.status} role={n.role.clone()} summary={n.summary.clone()} timer={n.timer.clone()} index={i} {count} selected={props.selected == Some(n.id)}
+                    slow={slow.get(&n.id).copied()} on_select={props.on_select.clone()} />
             }) }
             </g>
             <g class="messages">{ for messages }</g>
         </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    count: usize,
+}
+
+/// Faint links between every pair, for small clusters: where messages can travel. Drawn again only
+/// when the cluster's size changes.
+#[component]
+fn Links(props: &LinksProps) -> Html {
+    let count = props.count;
+    if count > 12 {
+        return html! {};
+    }
+    let mut lines = Vec::new();
+    for i in 0..count {
+        for j in i + 1..count {
+            let (a, b) = (place(i, count), place(j, count));
+            lines.push(html! { <line class="link" x1={format!("{:.1}", a.0)} y1={format!("{:.1}", a.1)} x2={format!("{:.1}", b.0)} y2={format!("{:.1}", b.1)} /> });
+        }
+    }
+    lines.into_iter().collect::<Html>()
+}
+
+#[derive(Properties, PartialEq)]
+struct RingNodeProps {
+    id: u32,
+    status: NodeStatus,
+    role: Option<String>,
+    summary: String,
+    timer: Option<TimerView>,
+    index: usize,
+    count: usize,
+    selected: bool,
+    /// The node's slow-down per received message (ms), if it is slow.
+    slow: Option<f64>,
+    on_select: Callback<u32>,
+}
+
+/// One node on the ring: its circle, countdown arc, name, role and summary. Drawn again only when
+/// what it shows changes (a node without a running countdown stays as it is).
+#[component]
+fn RingNode(props: &RingNodeProps) -> Html {
+    let n = props;
+    let (x, y) = place(props.index, props.count);
+    let id = n.id;
+    let onclick = props.on_select.reform(move |_| id);
+    let down = n.status == NodeStatus::Down;
+    // Inside the circle the role (or "down"); below it the summary line, when there is a role.
+    let sub = if down {
+        "down".to_string()
+    } else {
+        n.role.clone().unwrap_or_else(|| n.summary.clone())
+    };
+    let mut below = if down || n.role.is_some() {
+        n.summary.clone()
+    } else {
+        String::new()
+    };
+    if let Some(delay) = props.slow {
+        below = format!("{below} · slow +{delay:.0} ms");
+    }
+    html! {
+        <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), props.selected.then_some("selected"), props.slow.is_some().then_some("slow"))} data-node={id.to_string()} {onclick}>
+            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
+            if let Some(t) = &n.timer {
+                // The countdown: an arc that shrinks clockwise from the top as the timer runs out.
+                <circle class="timer" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={TIMER_R.to_string()}
+                    pathLength="100" stroke-dasharray={format!("{:.1} 100", f64::from(t.remaining) * 100.0)}
+                    transform={format!("rotate(-90 {x:.1} {y:.1})")}>
+                    <title>{ format!("{}: {:.0} ms left", t.label, t.remaining_ms) }</title>
+                </circle>
+            }
+            <text x={format!("{x:.1}")} y={format!("{:.1}", y - 4.0)} class="name">{ format!("n{id}") }</text>
+            <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ sub }</text>
+            <text x={format!("{x:.1}")} y={format!("{:.1}", y + NODE_R + 24.0)} class="below">{ below }</text>
+        </g>
     }
 }

@@ -7,11 +7,30 @@ use quorate_view::system::{ComparisonView, SystemTimeline, SystemView, TableView
 use quorate_view::{CompareFault, EngineKind, Frame, UiCommand};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct SystemPanelProps {
     pub frame: Rc<Frame>,
     /// Where commands go (the orchestrator bridge).
     pub send: Callback<UiCommand>,
+}
+
+/// Equal when the panel would draw the same (engine, seed, system, comparison), so it is not drawn
+/// again for every frame.
+impl PartialEq for SystemPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        fn drawn(
+            f: &Frame,
+        ) -> (
+            EngineKind,
+            u64,
+            &Option<SystemView>,
+            &Option<ComparisonView>,
+        ) {
+            (f.engine, f.seed, &f.system, &f.comparison)
+        }
+        self.send == other.send
+            && (Rc::ptr_eq(&self.frame, &other.frame) || drawn(&self.frame) == drawn(&other.frame))
+    }
 }
 
 /// A lower-case, dash-separated name for test ids.

@@ -9,13 +9,34 @@ use quorate_view::verdicts::{CheckState, CheckView, ReadKind, RequestView, Verdi
 use quorate_view::{Frame, UiCommand};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct VerdictsPanelProps {
     pub frame: Rc<Frame>,
     /// Where commands go (the orchestrator bridge).
     pub send: Callback<UiCommand>,
     /// Pause and show this moment (µs).
     pub on_jump: Callback<u64>,
+}
+
+/// What the panel and its client form draw of a frame: the verdicts, and the nodes to ask (with the
+/// leader marked).
+fn drawn(f: &Frame) -> (&Option<VerdictsView>, Vec<(u32, bool)>) {
+    (
+        &f.verdicts,
+        f.nodes
+            .iter()
+            .map(|n| (n.id, n.role.as_deref() == Some("leader")))
+            .collect(),
+    )
+}
+
+/// Equal when the panel would draw the same, so it is not drawn again for every frame.
+impl PartialEq for VerdictsPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.send == other.send
+            && self.on_jump == other.on_jump
+            && (Rc::ptr_eq(&self.frame, &other.frame) || drawn(&self.frame) == drawn(&other.frame))
+    }
 }
 
 /// A lower-case, dash-separated name for test ids.
@@ -161,10 +182,18 @@ fn request_row(r: &RequestView, offender: bool) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 struct ClientFormProps {
     frame: Rc<Frame>,
     send: Callback<UiCommand>,
+}
+
+impl PartialEq for ClientFormProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.send == other.send
+            && (Rc::ptr_eq(&self.frame, &other.frame)
+                || drawn(&self.frame).1 == drawn(&other.frame).1)
+    }
 }
 
 /// The request form. Its words go to the orchestrator as a client command, so the command log
