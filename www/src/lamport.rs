@@ -68,7 +68,6 @@ pub struct LamportProps {
 
 /// The theme's colours, read from the canvas's CSS custom properties when it draws.
 struct Palette {
-    muted: String,
     line: String,
     down: String,
     accent: String,
@@ -86,7 +85,6 @@ impl Palette {
                 .unwrap_or_else(|| fallback.to_string())
         };
         Palette {
-            muted: get("--muted", "#8b98a5"),
             line: get("--line", "#2b3640"),
             down: get("--down", "#f85149"),
             accent: get("--accent", "#a371f7"),
@@ -140,15 +138,10 @@ fn draw(
     };
     let right = WIDTH - 8.0;
     let solid = dash(&[]);
-    // Setting a canvas's font resolves it against the page's style, which forces a style pass in the
-    // middle of the frame: set it once (the context keeps it until the canvas is resized).
-    if !ctx.font().starts_with("11px") {
-        ctx.set_font("11px system-ui, sans-serif");
-    }
-    for (p, &(id, down)) in lanes.iter().enumerate() {
+    // The lanes' names are SVG text over the canvas (see `Lamport`): text drawn on a canvas makes the
+    // browser bring the page's style up to date first, a style pass in the middle of every frame.
+    for (p, &(_, down)) in lanes.iter().enumerate() {
         let y = 14.0 + LANE * p as f64;
-        ctx.set_fill_style_str(&colours.muted);
-        ctx.fill_text(&format!("n{id}"), 4.0, y + 4.0).ok()?;
         ctx.set_stroke_style_str(if down { &colours.down } else { &colours.line });
         ctx.set_line_dash(&if down {
             dash(&[4.0, 3.0])
@@ -263,17 +256,39 @@ pub fn Lamport(props: &LamportProps) -> Html {
     html! {
         <figure class="lamport" data-testid="lamport">
             <figcaption>{ format!("Space-time diagram · last {:.2} s", window as f64 / 1e6) }</figcaption>
+            <div class="lanes">
             <canvas ref={canvas} width={((WIDTH * density) as u32).to_string()} height={((height * density) as u32).to_string()}
                 role="img" data-lanes={lanes.len().to_string()} data-arrows={count.to_string()}
                 aria-label={format!("space-time diagram: one lane per node ({}); {count} messages in the last {:.2} s, each an arrow from its sender at the time it left to its receiver at the time it arrived",
                     lanes.iter().map(|(id, down)| format!("n{id}{}", if *down { " down" } else { "" })).collect::<Vec<_>>().join(", "),
                     window as f64 / 1e6)} />
+            <LaneNames lanes={lanes.iter().map(|&(id, _)| id).collect::<Vec<_>>()} />
+            </div>
             <p class="legend">
                 { for kinds.iter().map(|(k, h)| html! {
                     <span class="kind" style={format!("--h: {h}")}>{ k }</span>
                 }) }
             </p>
         </figure>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LaneNamesProps {
+    lanes: Vec<u32>,
+}
+
+/// The lanes' names, in the canvas's own units over its left margin: drawn again only when the nodes
+/// change.
+#[component]
+fn LaneNames(props: &LaneNamesProps) -> Html {
+    let height = 14.0 + LANE * props.lanes.len().max(1) as f64;
+    html! {
+        <svg class="lane-names" viewBox={format!("0 0 {WIDTH} {height}")} aria-hidden="true">
+            { for props.lanes.iter().enumerate().map(|(p, id)| html! {
+                <text x="4" y={format!("{:.0}", 18.0 + LANE * p as f64)}>{ format!("n{id}") }</text>
+            }) }
+        </svg>
     }
 }
 
