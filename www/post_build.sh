@@ -3,14 +3,21 @@
 set -eu
 cd "$TRUNK_STAGING_DIR"
 
-# The lab (lab.html) and the embeddable player (embed.html) are the same app as the playground: it picks
-# its mode from the page's name, so each page is a copy of index.html with its own title. The lab draws
-# its whole page itself, so it has no static shell and loads the app at once.
+# The embeddable player (embed.html) is the same app as the playground: it picks its mode from the
+# page's name, so it is a copy of index.html with its own title (below). The lab (lab.html) is its own
+# app (the `labpage` binary, a classic script): a copy of index.html with the stylesheets, without the
+# playground's app and static shell (the lab draws its whole page itself, at once).
 sed -e 's|<title>[^<]*</title>|<title>Quorate lab</title>|' -e '/<!-- shell/,/<!-- \/shell -->/d' \
+  -e '/<script type="module">/,/<\/script>/c\    <script src="./labpage.js"></script>\n    <script>wasm_bindgen();</script>' \
+  -e 's|<link rel="modulepreload" [^>]*>||' -e 's|<link rel="preload" href="[^"]*_bg\.wasm"[^>]*>||' \
   index.html > lab.html
+grep -q 'labpage.js' lab.html && ! grep -q 'app-' lab.html || {
+  echo "post_build.sh: lab.html still loads the playground's app or lacks its own; update the sed above" >&2
+  exit 1
+}
 
 # The pages with a static shell paint first, then fetch the app: the shell is on screen before the
-# 340 KB of wasm compete with it for the network and the main thread (a browser that preloads would
+# 300 KB of the app's wasm compete with it for the network and the main thread (a browser that preloads would
 # fetch it before the first paint). The app starts once the page has painted content (the paint timing
 # entry), or after 1 s where no such entry comes (a hidden tab, a browser without paint timing).
 start='await new Promise((go) => { if (performance.getEntriesByName("first-contentful-paint").length) return go(); try { new PerformanceObserver((list, seen) => { if (list.getEntriesByName("first-contentful-paint").length) { seen.disconnect(); go(); } }).observe({ type: "paint", buffered: true }); } catch (e) { go(); } setTimeout(go, 1000); });'

@@ -31,12 +31,8 @@ const LOG_KEEP: usize = 400;
 
 #[component]
 pub fn App() -> Html {
-    if crate::lab::is_lab() {
-        // The lab runs its own pool of workers, not the orchestrator.
-        return html! { <crate::lab::LabPage /> };
-    }
     html! {
-        <WorkerProvider<Orchestrator> path="worker.js">
+        <WorkerProvider<Orchestrator> path={crate::link::orchestrator_script()}>
             if crate::embed::is_embed() {
                 <crate::embed::Embed />
             } else {
@@ -166,11 +162,8 @@ fn Playground() -> Html {
         // Node workers load the same script as the orchestrator; it needs the absolute address.
         let bridge = bridge.clone();
         use_effect_with((), move |_| {
-            let href = gloo::utils::window().location().href().unwrap_or_default();
-            let page = href.split(['#', '?']).next().unwrap_or_default();
-            let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
             bridge.emit(UiCommand::Hello {
-                worker_script: format!("{dir}worker.js"),
+                worker_script: crate::link::orchestrator_address(),
             });
         });
     }

@@ -304,11 +304,8 @@ pub fn Embed() -> Html {
         let lesson_due = lesson_due.clone();
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
-            let href = window.location().href().unwrap_or_default();
-            let page = href.split(['#', '?']).next().unwrap_or_default();
-            let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
             send.emit(UiCommand::Hello {
-                worker_script: format!("{dir}worker.js"),
+                worker_script: crate::link::orchestrator_address(),
             });
             let own = window.location().origin().unwrap_or_default();
             let hash = window.location().hash().unwrap_or_default();

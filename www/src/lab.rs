@@ -19,15 +19,6 @@ use crate::lab_pool::{self, Heard, LabWorker, Pool, PoolEvent};
 /// Most seeds a run may ask for.
 const MAX_SEEDS: u64 = 1_000;
 
-/// Whether this page is the lab (`lab.html`).
-pub fn is_lab() -> bool {
-    let path = gloo::utils::window()
-        .location()
-        .pathname()
-        .unwrap_or_default();
-    path.ends_with("/lab.html") || path == "lab.html"
-}
-
 /// How many workers the pool runs: the browser's count of logical processors, at least 1.
 fn pool_size() -> usize {
     let n = gloo::utils::window().navigator().hardware_concurrency();

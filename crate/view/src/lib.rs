@@ -235,6 +235,18 @@ impl EngineKind {
         EngineKind::Demo,
     ];
 
+    /// The page's orchestrator build that hosts this engine (a script next to the page). Each build
+    /// has only some engines, so a page downloads those of its run (crate/worker's `session::route`).
+    pub fn script(self) -> &'static str {
+        match self {
+            EngineKind::Raft => "worker.js",
+            EngineKind::Gossip => "gossip.js",
+            EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv | EngineKind::Demo => {
+                "systems.js"
+            }
+        }
+    }
+
     /// The name used in URLs and scenario files.
     pub fn name(self) -> &'static str {
         match self {

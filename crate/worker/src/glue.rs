@@ -1,6 +1,7 @@
 //! The browser side: the orchestrator as a yew-agent worker, and the node workers it spawns.
 //!
-//! Both run the same wasm (`worker.js`): a worker named `node` is a node worker, any other is the
+//! Both run the same wasm (`worker.js`, or the build of the run's engine: `session::route`): a worker
+//! named `node` is a node worker, any other is the
 //! orchestrator. Every message on either boundary is bytes in the codec of `quorate_view::codec`.
 
 use std::cell::{Cell, RefCell};
@@ -11,7 +12,7 @@ use gloo::timers::callback::Interval;
 use js_sys::{Array, SharedArrayBuffer, Uint8Array};
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::FromNode;
-use quorate_view::{EngineKind, RunSetup, UiCommand};
+use quorate_view::UiCommand;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -171,15 +172,17 @@ pub enum Msg {
     Failed(u32, u64, String),
     /// The watchdog's beat.
     Tick,
-    /// A frame from the systems orchestrator of this relay generation.
+    /// A frame from the relayed orchestrator of this relay generation.
     Relayed(u64, Vec<u8>),
 }
 
-/// The systems orchestrator (`systems.js`) running the current run for this one: commands go to it as
-/// they came, its frames go to the page as they are (see `session::route`). Dropping it ends that
-/// worker, and with it the node workers it spawned.
+/// Another build of the orchestrator (`gossip.js`, `systems.js`...) running the current run for this
+/// one: commands go to it as they came, its frames go to the page as they are (see `session::route`).
+/// Dropping it ends that worker, and with it the node workers it spawned.
 struct Relay {
     bridge: WorkerBridge<Orchestrator>,
+    /// Its script's name.
+    name: &'static str,
     generation: u64,
     url: String,
 }
@@ -369,7 +372,7 @@ impl Orchestrator {
         let script = self
             .script
             .clone()
-            .ok_or("the page did not say where worker.js is")?;
+            .ok_or("the page did not say where its orchestrator script is")?;
         let url = loader(&script)?;
         let worker_options = WorkerOptions::new();
         worker_options.set_name(NODE_WORKER_NAME);
@@ -414,12 +417,16 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Hands the current run to the systems orchestrator, starting it if it is not running: this
-    /// orchestrator's own run and node workers end. `None` when it cannot be started (the command is
-    /// then handled here, and the session reports that it does not host the engine).
-    fn relay(&mut self, scope: &WorkerScope<Self>) -> Option<&Relay> {
+    /// Hands the current run to the orchestrator built as `name`, starting it if it is not running:
+    /// this orchestrator's own run and node workers end, and so does another relay. `None` when it
+    /// cannot be started (the command is then handled here, and the session reports that it does not
+    /// host the engine).
+    fn relay(&mut self, scope: &WorkerScope<Self>, name: &'static str) -> Option<&Relay> {
+        if self.relay.as_ref().is_some_and(|r| r.name != name) {
+            self.relay = None;
+        }
         if self.relay.is_none() {
-            let script = sibling(self.script.as_deref()?, "systems.js");
+            let script = sibling(self.script.as_deref()?, name);
             let url = loader(&script).ok()?;
             self.relays += 1;
             let generation = self.relays;
@@ -439,6 +446,7 @@ impl Orchestrator {
             self.session = placeholder(self.shared);
             self.relay = Some(Relay {
                 bridge,
+                name,
                 generation,
                 url,
             });
@@ -453,17 +461,9 @@ impl Orchestrator {
     }
 }
 
-/// A session with a placeholder run until the UI sends `Start` with its seed.
+/// A session with no run until the UI sends `Start` with its seed.
 fn placeholder(shared: bool) -> Session {
-    let (mut session, _) = Session::new(RunSetup {
-        engine: EngineKind::Demo,
-        seed: 0,
-        nodes: 1,
-        replay: Vec::new(),
-        until: None,
-        hosting: quorate_view::Hosting::Inline,
-        params: Vec::new(),
-    });
+    let mut session = Session::idle();
     if shared {
         session.set_per_node_batch(SHARED_BATCH);
     }
@@ -560,28 +560,26 @@ impl Worker for Orchestrator {
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
         self.handler = Some(id);
         let command = decode::<UiCommand>(&msg, "a UI command");
-        if !route::HOSTS_SYSTEMS {
-            match command.as_ref().map_or(Route::Current, route::route) {
-                Route::Systems => {
-                    if let Some(relay) = self.relay(scope) {
-                        relay.bridge.send(msg);
-                        return;
-                    }
+        match command.as_ref().map_or(Route::Current, route::route) {
+            Route::Relay(name) => {
+                if let Some(relay) = self.relay(scope, name) {
+                    relay.bridge.send(msg);
+                    return;
                 }
-                // Ending the relay ends the systems orchestrator and its node workers.
-                Route::Here => self.relay = None,
-                Route::Current => {
-                    if let Some(relay) = &self.relay {
-                        let msg = match command {
-                            Ok(UiCommand::Hello { worker_script }) => {
-                                self.script = Some(worker_script);
-                                encode(&UiCommand::Refresh)
-                            }
-                            _ => msg,
-                        };
-                        relay.bridge.send(msg);
-                        return;
-                    }
+            }
+            // Ending the relay ends the other orchestrator and its node workers.
+            Route::Here => self.relay = None,
+            Route::Current => {
+                if let Some(relay) = &self.relay {
+                    let msg = match command {
+                        Ok(UiCommand::Hello { worker_script }) => {
+                            self.script = Some(worker_script);
+                            encode(&UiCommand::Refresh)
+                        }
+                        _ => msg,
+                    };
+                    relay.bridge.send(msg);
+                    return;
                 }
             }
         }

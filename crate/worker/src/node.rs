@@ -88,25 +88,10 @@ impl NodeProcess {
         let reply = match decode::<ToNode>(bytes, "a message for a node worker") {
             Err(e) => FromNode::Error(e.to_string()),
             Ok(ToNode::Init { engine, node }) => {
-                let id = NodeId(node);
-                self.host = Some(match engine {
-                    EngineKind::Demo => host::<quorate_demo::Heartbeat>(id),
-                    #[cfg(feature = "protocols")]
-                    EngineKind::Raft => host::<quorate_raft::Raft>(id),
-                    #[cfg(feature = "protocols")]
-                    EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
-                    #[cfg(feature = "systems")]
-                    EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
-                    #[cfg(feature = "systems")]
-                    EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
-                    #[cfg(feature = "systems")]
-                    EngineKind::Kv => host::<quorate_kv::KvNode>(id),
-                    #[allow(unreachable_patterns)]
-                    engine => {
-                        let error = crate::session::route::not_hosted(engine);
-                        return Some(encode(&FromNode::Error(error)));
-                    }
-                });
+                match host_of(engine, NodeId(node)) {
+                    Ok(host) => self.host = Some(host),
+                    Err(error) => return Some(encode(&FromNode::Error(error))),
+                }
                 return None;
             }
             Ok(ToNode::Panic) => panic!("node worker told to panic (crash test)"),
@@ -125,6 +110,26 @@ impl NodeProcess {
         };
         Some(encode(&reply))
     }
+}
+
+/// A host for node `id` of `engine`, if this build has that engine (see `session::route`).
+fn host_of(engine: EngineKind, id: NodeId) -> Result<Box<dyn AnyHost>, String> {
+    Ok(match engine {
+        #[cfg(feature = "demo")]
+        EngineKind::Demo => host::<quorate_demo::Heartbeat>(id),
+        #[cfg(feature = "raft")]
+        EngineKind::Raft => host::<quorate_raft::Raft>(id),
+        #[cfg(feature = "gossip")]
+        EngineKind::Gossip => host::<quorate_gossip::Gossip>(id),
+        #[cfg(feature = "systems")]
+        EngineKind::Consul => host::<quorate_systems::ConsulNode>(id),
+        #[cfg(feature = "systems")]
+        EngineKind::Etcd => host::<quorate_systems::EtcdNode>(id),
+        #[cfg(feature = "systems")]
+        EngineKind::Kv => host::<quorate_kv::KvNode>(id),
+        #[allow(unreachable_patterns)]
+        engine => return Err(crate::session::route::not_hosted(engine)),
+    })
 }
 
 fn host<E: Present>(id: NodeId) -> Box<dyn AnyHost> {

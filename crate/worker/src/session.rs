@@ -109,6 +109,15 @@ impl Session {
         )
     }
 
+    /// A session with no run yet: it answers nothing until a command starts one (or fails to).
+    pub fn idle() -> Session {
+        Session {
+            run: Box::new(Idle::new(EngineKind::Raft, 0, None)),
+            queue: VecDeque::new(),
+            per_node_batch: FULL_SPEED_EVENTS_PER_NODE,
+        }
+    }
+
     /// Handles one UI command. `Start` and `ImportTrace` replace the run at once; other commands wait
     /// while the run waits for its node workers.
     pub fn handle(&mut self, command: UiCommand) -> Vec<Out> {
@@ -221,10 +230,11 @@ impl Session {
 /// A new run; with `expected`, its first frame checks that the replay reproduced that digest.
 fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<dyn Runner> {
     match setup.engine {
+        #[cfg(feature = "demo")]
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::new(setup, expected, out)),
-        #[cfg(feature = "protocols")]
+        #[cfg(feature = "raft")]
         EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::new(setup, expected, out)),
-        #[cfg(feature = "protocols")]
+        #[cfg(feature = "gossip")]
         EngineKind::Gossip => Box::new(Run::<quorate_gossip::Gossip>::new(setup, expected, out)),
         #[cfg(feature = "systems")]
         EngineKind::Consul => Box::new(Run::<quorate_systems::ConsulNode>::new(
@@ -234,20 +244,13 @@ fn start(setup: RunSetup, expected: Option<String>, out: &mut Vec<Out>) -> Box<d
         EngineKind::Etcd => Box::new(Run::<quorate_systems::EtcdNode>::new(setup, expected, out)),
         #[cfg(feature = "systems")]
         EngineKind::Kv => Box::new(Run::<quorate_kv::KvNode>::new(setup, expected, out)),
-        // An engine this build leaves out (see `route`): a placeholder run that says so.
+        // An engine this build leaves out (see `route`): no run, and an error that says so.
         #[allow(unreachable_patterns)]
-        engine => {
-            let placeholder = RunSetup {
-                engine: EngineKind::Demo,
-                replay: Vec::new(),
-                until: None,
-                params: Vec::new(),
-                ..setup
-            };
-            let mut run = Run::<quorate_demo::Heartbeat>::new(placeholder, None, out);
-            run.set_error(route::not_hosted(engine));
-            Box::new(run)
-        }
+        engine => Box::new(Idle::new(
+            engine,
+            setup.seed,
+            Some(route::not_hosted(engine)),
+        )),
     }
 }
 
@@ -1125,12 +1128,14 @@ fn to_world<E: Present>(command: &UiCommand) -> Result<Option<WorldCommand<E::Co
 
 mod export;
 mod frame;
+mod idle;
 mod lesson;
 pub mod route;
 mod spread;
 pub(crate) mod verdicts;
 
 use export::import;
+use idle::Idle;
 use spread::Spread;
 use verdicts::Verdicts;
 

@@ -1,6 +1,7 @@
 //! The Consul and etcd orchestrator (built by Trunk as `systems.js` + `systems_bg.wasm`, with the
-//! `systems` feature). The page's orchestrator (`worker.js`, built without those worlds) spawns it and
-//! relays a Consul or etcd run to it; it spawns that run's node workers from its own script.
+//! `systems` feature; it also hosts the KV store and the demo engine): the page talks to it for such a
+//! run, or another orchestrator relays that run to it (see `session::route`). It spawns that run's
+//! node workers from its own script.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

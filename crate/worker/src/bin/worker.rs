@@ -1,5 +1,6 @@
-//! The worker entry point (built by Trunk as `worker.js` + `worker_bg.wasm`): the orchestrator, or a
-//! node worker when spawned under that name.
+//! The Raft orchestrator (built by Trunk as `worker.js` + `worker_bg.wasm`, with the `raft` feature;
+//! `session::route` tells which build hosts the other engines), or a node worker when spawned under
+//! that name.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -31,12 +31,13 @@ pub(super) fn start(
         format!("the lesson is for engine `{name}`, which the page does not host")
     })?;
     let run: Box<dyn Runner> = match engine {
+        #[cfg(feature = "demo")]
         EngineKind::Demo => Box::new(Run::<quorate_demo::Heartbeat>::lesson(
             lesson, hosting, out,
         )?),
-        #[cfg(feature = "protocols")]
+        #[cfg(feature = "raft")]
         EngineKind::Raft => Box::new(Run::<quorate_raft::Raft>::lesson(lesson, hosting, out)?),
-        #[cfg(feature = "protocols")]
+        #[cfg(feature = "gossip")]
         EngineKind::Gossip => {
             Box::new(Run::<quorate_gossip::Gossip>::lesson(lesson, hosting, out)?)
         }

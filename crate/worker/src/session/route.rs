@@ -1,27 +1,29 @@
 //! Which orchestrator runs a command.
 //!
-//! The page's orchestrator (`worker.js`) is built without the Consul and etcd worlds and the KV store
-//! on Raft (the `systems` feature), which would otherwise be most of what the playground downloads for a Raft or gossip run.
-//! A command that starts a run of one of those worlds (or of the KV store) is relayed to `systems.js`, an orchestrator built
-//! with them, and so is every later command until one starts a run this build hosts. Both run this
-//! same session code, so a run's trace and digest do not depend on which of them hosts it.
+//! The page's orchestrators are three builds of this same session code, each with only some engines,
+//! so that a page downloads the engines of the run it shows and not the others:
+//!
+//! | script | engines | features |
+//! |---|---|---|
+//! | `worker.js` | Raft | `raft` |
+//! | `gossip.js` | gossip | `gossip` |
+//! | `systems.js` | Consul, etcd, the KV store on Raft, the demo engine | `systems` (with `demo`) |
+//!
+//! `EngineKind::script` names each engine's. The page talks to the one of the engine its address
+//! names (the UI's `link::orchestrator_script`). A command that starts a run of an engine that build
+//! leaves out is relayed to the script that hosts it, and so is every later command until one starts
+//! a run this build hosts again. A run's trace and digest do not depend on which build hosts it.
 
 use quorate_lesson::Lesson;
 use quorate_view::{EngineKind, UiCommand};
 
-/// Whether this build hosts the Consul and etcd worlds.
-pub const HOSTS_SYSTEMS: bool = cfg!(feature = "systems");
-/// Whether this build hosts Raft and gossip runs.
-pub const HOSTS_PROTOCOLS: bool = cfg!(feature = "protocols");
-
 /// Where a command goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
-    /// It starts a run here: one that this build hosts, or one that no other hosts either (the
-    /// session reports it).
+    /// It starts a run here: one that this build hosts.
     Here,
-    /// It starts a run of an engine this build does not host: the systems orchestrator's.
-    Systems,
+    /// It starts a run of an engine this build leaves out: the orchestrator built as this script hosts it.
+    Relay(&'static str),
     /// It does not start a run: wherever the current run is.
     Current,
 }
@@ -29,10 +31,16 @@ pub enum Route {
 /// Whether this build can run `engine`.
 pub fn hosts(engine: EngineKind) -> bool {
     match engine {
-        EngineKind::Raft | EngineKind::Gossip => HOSTS_PROTOCOLS,
-        EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv => HOSTS_SYSTEMS,
-        EngineKind::Demo => true,
+        EngineKind::Raft => cfg!(feature = "raft"),
+        EngineKind::Gossip => cfg!(feature = "gossip"),
+        EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv => cfg!(feature = "systems"),
+        EngineKind::Demo => cfg!(feature = "demo"),
     }
+}
+
+/// The orchestrator script built with `engine` (next to the page).
+pub fn script(engine: EngineKind) -> &'static str {
+    engine.script()
 }
 
 /// The engine of the run `command` starts, if it starts one that the session would accept. A lesson
@@ -51,10 +59,14 @@ pub fn starts(command: &UiCommand) -> Option<EngineKind> {
 
 /// Where `command` goes in this build.
 pub fn route(command: &UiCommand) -> Route {
+    route_in(command, hosts)
+}
+
+/// Where `command` goes in a build that hosts the engines `hosted` says yes to.
+fn route_in(command: &UiCommand, hosted: impl Fn(EngineKind) -> bool) -> Route {
     match starts(command) {
-        Some(engine) if hosts(engine) => Route::Here,
-        Some(EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv) => Route::Systems,
-        Some(_) => Route::Here,
+        Some(engine) if hosted(engine) => Route::Here,
+        Some(engine) => Route::Relay(script(engine)),
         None => Route::Current,
     }
 }
@@ -62,8 +74,9 @@ pub fn route(command: &UiCommand) -> Route {
 /// The error of a run asked of a build that does not host its engine.
 pub fn not_hosted(engine: EngineKind) -> String {
     format!(
-        "the {} world is not built into this worker (it runs in systems.js)",
-        engine.name()
+        "the {} engine is not built into this worker (it runs in {})",
+        engine.name(),
+        script(engine)
     )
 }
 
@@ -96,33 +109,48 @@ mod tests {
         }
     }
 
+    /// The engines of each page build (www/index.html and this crate's features).
+    fn build(script: &str) -> impl Fn(EngineKind) -> bool + '_ {
+        move |engine| match script {
+            "worker.js" => engine == EngineKind::Raft,
+            "gossip.js" => engine == EngineKind::Gossip,
+            "systems.js" => !matches!(engine, EngineKind::Raft | EngineKind::Gossip),
+            _ => unreachable!(),
+        }
+    }
+
     #[test]
     fn runs_start_where_their_engine_is_built() {
+        let scripts = ["worker.js", "gossip.js", "systems.js"];
         for engine in EngineKind::ALL {
-            let systems = matches!(
-                engine,
-                EngineKind::Consul | EngineKind::Etcd | EngineKind::Kv
-            );
-            let expected = if systems && !HOSTS_SYSTEMS {
-                Route::Systems
-            } else {
-                Route::Here
-            };
-            assert_eq!(
-                hosts(engine),
-                if systems {
-                    HOSTS_SYSTEMS
+            // Natively every engine is built in.
+            assert!(hosts(engine), "{engine:?}");
+            assert_eq!(route(&start(engine)), Route::Here, "{engine:?}");
+            // In the page, exactly one build hosts it, and the others relay it there.
+            let home: Vec<_> = scripts.iter().filter(|s| build(s)(engine)).collect();
+            assert_eq!(home, [&script(engine)], "{engine:?}");
+            for from in scripts {
+                let expected = if from == script(engine) {
+                    Route::Here
                 } else {
-                    HOSTS_PROTOCOLS || engine == EngineKind::Demo
-                }
-            );
-            assert_eq!(route(&start(engine)), expected, "{engine:?}");
+                    Route::Relay(script(engine))
+                };
+                assert_eq!(
+                    route_in(&start(engine), build(from)),
+                    expected,
+                    "{engine:?} from {from}"
+                );
+            }
         }
     }
 
     #[test]
     fn a_lesson_goes_where_its_engine_is() {
         assert_eq!(starts(&lesson("01-election")), Some(EngineKind::Raft));
+        assert_eq!(
+            route_in(&lesson("15-swim-detection"), build("worker.js")),
+            Route::Relay("gossip.js")
+        );
         assert_eq!(starts(&lesson("20-consul-lock")), Some(EngineKind::Consul));
         assert_eq!(starts(&lesson("21-etcd-lock")), Some(EngineKind::Etcd));
         // One that does not parse starts nothing: the current run reports it.
@@ -135,7 +163,6 @@ mod tests {
 
     #[test]
     fn an_import_goes_where_its_engine_is() {
-        // The demo engine: every build hosts it.
         let (mut session, _) = crate::Session::new(match start(EngineKind::Demo) {
             UiCommand::Start(setup) => setup,
             _ => unreachable!(),
@@ -149,6 +176,10 @@ mod tests {
             })
             .expect("an export in the frame");
         assert_eq!(route(&UiCommand::ImportTrace(json.clone())), Route::Here);
+        assert_eq!(
+            route_in(&UiCommand::ImportTrace(json.clone()), build("worker.js")),
+            Route::Relay("systems.js")
+        );
         let etcd = json.replacen("\"engine\": \"demo\"", "\"engine\": \"etcd\"", 1);
         assert_ne!(etcd, json, "the export names its engine");
         assert_eq!(
