@@ -1,7 +1,8 @@
 // Embedding: the example documentation page holds three players that run independently; the host page
 // drives one of them through the postMessage API and hears its events; a player ignores requests from
 // a host on another origin that did not opt in, and obeys one that did (data-allow-origin); a URL carrying script-like text is refused with a
-// message while the player still plays; the built site works from a sub-path (/quorate/).
+// message while the player still plays; the built site works from a sub-path (/quorate/); a lesson's
+// introduction is on screen before its run has loaded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, symlink, rm } from 'node:fs/promises';
@@ -192,6 +193,31 @@ test('the built site works from a sub-path', async () => {
   await tab.goto(sub.url + 'quorate/embed/example.html');
   await tab.frameLocator('#crash iframe').getByTestId('lesson-page').waitFor({ timeout: 30_000 });
   await tab.close();
+});
+
+test("a lesson's introduction is on screen before its run has loaded", async () => {
+  // Hold the orchestrator's wasm: the player has the lesson's text, not yet its run.
+  let release;
+  const held = new Promise((go) => (release = go));
+  let asked = false;
+  await ctx.page.route('**/worker_bg.wasm', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  try {
+    await ctx.page.goto(ctx.url + 'embed.html#lesson=election');
+    await ctx.page.locator('.lesson h2').filter({ hasText: /election/i }).waitFor({ timeout: 30_000 });
+    await ctx.page.getByText('Five servers start up.').waitFor();
+    assert.equal(await ctx.page.getByTestId('digest').count(), 0, 'no frame yet');
+    assert.ok(asked, 'the orchestrator was held');
+    await ctx.shot('embed-intro-early.png');
+  } finally {
+    release();
+  }
+  await ctx.page.getByTestId('digest').waitFor({ timeout: 30_000 });
+  await ctx.page.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor();
+  await ctx.page.unroute('**/worker_bg.wasm');
 });
 
 test('no errors in the console', () => {

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::pacing::use_pacing;
 use js_sys::{Object, Reflect};
 use quorate_view::codec::{decode, encode};
-use quorate_view::lesson::check_lesson_name;
+use quorate_view::lesson::{check_lesson_name, LessonIntro};
 use quorate_view::link::parse_fragment;
 use quorate_view::{EngineKind, Frame, Hosting, RunSetup, UiCommand};
 use wasm_bindgen::{JsCast, JsValue};
@@ -48,12 +48,15 @@ struct State {
     frames: u64,
     playing: bool,
     notice: Option<String>,
+    /// The lesson's title and introduction, shown while its run starts.
+    intro: Option<Rc<LessonIntro>>,
 }
 
 enum Action {
     Frame(Frame),
     SetPlaying(bool),
     Notice(String),
+    Intro(Option<LessonIntro>),
 }
 
 impl Reducible for State {
@@ -65,6 +68,7 @@ impl Reducible for State {
             frames: self.frames,
             playing: self.playing,
             notice: self.notice.clone(),
+            intro: self.intro.clone(),
         };
         match action {
             Action::Frame(mut frame) => {
@@ -77,6 +81,7 @@ impl Reducible for State {
             }
             Action::SetPlaying(playing) => next.playing = playing,
             Action::Notice(text) => next.notice = Some(text),
+            Action::Intro(intro) => next.intro = intro.map(Rc::new),
         }
         Rc::new(next)
     }
@@ -276,6 +281,7 @@ pub fn Embed() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |(_, text): (String, String)| {
             dispatcher.dispatch(Action::SetPlaying(false));
+            dispatcher.dispatch(Action::Intro(LessonIntro::read(&text)));
             send.emit(UiCommand::LoadLesson {
                 text,
                 hosting: Hosting::Inline,
@@ -507,11 +513,24 @@ pub fn Embed() -> Html {
         .frame
         .clone()
         .filter(|f| f.lesson.is_some() || !*lesson_due.borrow());
+    // Until the first frame: the lesson's introduction, in the panel it will stay in, as soon as its
+    // text is here (before the orchestrator has loaded), so the reader has something to read at once.
+    // Keyed apart from the player, which replaces it whole when the run starts: nothing moves.
     let Some(frame) = frame else {
         return html! {
-            <main class="embed loading" aria-busy="true">
+            <main key="waiting" class="embed loading" aria-busy="true">
                 if let Some(notice) = &state.notice {
                     <p class="notice" role="status">{ notice }</p>
+                }
+                if let Some(intro) = &state.intro {
+                    <header class="embed-bar"><span class="brand">{ "Quorate" }</span></header>
+                    <section class="lesson compact" aria-label="Lesson">
+                        <h2>{ &intro.title }</h2>
+                        <p class="lesson-where">{ "Introduction" }</p>
+                        <div class="lesson-say">
+                            { for intro.intro.iter().map(|p| html! { <p>{ p }</p> }) }
+                        </div>
+                    </section>
                 }
                 { "Starting the simulation…" }
             </main>
@@ -529,7 +548,7 @@ pub fn Embed() -> Html {
         ),
     };
     html! {
-        <main class="embed" aria-label="Quorate player">
+        <main key="player" class="embed" aria-label="Quorate player">
             <header class="embed-bar">
                 <a class="brand" href={playground} target="_blank" rel="noopener">{ "Quorate" }</a>
                 <span class="stat">{ frame.engine.title() }</span>

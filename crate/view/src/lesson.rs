@@ -180,9 +180,56 @@ fn quote(value: &str) -> String {
     value.chars().take(40).filter(|c| !c.is_control()).collect()
 }
 
+/// A lesson's title and introduction, read straight from its text: what the player shows while the
+/// lesson's run starts in the orchestrator, which parses the whole lesson (crate/lesson). Reads only
+/// `title "…"` and `say "…"` lines before the first `step`; `None` when the text has no title there
+/// (the orchestrator then reports what is wrong with it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LessonIntro {
+    pub title: String,
+    pub intro: Vec<String>,
+}
+
+impl LessonIntro {
+    pub fn read(text: &str) -> Option<LessonIntro> {
+        let mut title = None;
+        let mut intro = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_start();
+            let (head, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            match head {
+                "step" | "try" => break,
+                "title" => title = Some(quoted(rest)?),
+                "say" => intro.push(quoted(rest)?),
+                _ => {}
+            }
+        }
+        Some(LessonIntro {
+            title: title?,
+            intro,
+        })
+    }
+}
+
+/// The text between the quotes of `"…"` (the lesson format has no escapes inside quotes).
+fn quoted(rest: &str) -> Option<String> {
+    let inner = rest.trim().strip_prefix('"')?;
+    Some(inner[..inner.find('"')?].to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_intro_is_read_up_to_the_first_step() {
+        let text = "# a comment\ntitle \"Elections\"\nengine raft\nsay \"One.\"\nsay \"Two # not a comment.\"\n\nstep \"s\" until 1s\nsay \"Not the intro.\"\n";
+        let intro = LessonIntro::read(text).expect("an intro");
+        assert_eq!(intro.title, "Elections");
+        assert_eq!(intro.intro, ["One.", "Two # not a comment."]);
+        assert_eq!(LessonIntro::read("engine raft\nsay \"x\"\n"), None);
+        assert_eq!(LessonIntro::read("title \"open\n"), None);
+    }
 
     #[test]
     fn names_come_from_files() {

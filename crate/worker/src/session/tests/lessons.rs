@@ -133,3 +133,28 @@ fn a_bad_lesson_is_reported_and_the_run_goes_on() {
     assert!(f.error.unwrap_or_default().contains("not 99"));
     assert_eq!(f.lesson.map(|l| l.page), Some(0));
 }
+
+/// The player shows a lesson's title and introduction, read by `LessonIntro::read`, while the
+/// lesson's run starts: for every lesson it reads what the lesson's parser reads.
+#[test]
+fn the_players_early_intro_is_the_lessons_own() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/lessons");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "lesson") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lesson = quorate_lesson::Lesson::parse(&text).unwrap();
+        let early = quorate_view::lesson::LessonIntro::read(&text);
+        assert_eq!(
+            early.map(|i| (i.title, i.intro)),
+            Some((lesson.title, lesson.intro)),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 20, "{seen} lessons in {dir}");
+}
