@@ -274,30 +274,6 @@ enum Target {
     RunTo(u64),
 }
 
-#[derive(Clone, Debug)]
-enum Task {
-    /// Process events (and the branch's commands as they come due).
-    Drive {
-        until: Option<SimTime>,
-        limit: u64,
-        milestone: Option<Milestone>,
-    },
-    /// Waiting for engines handed to workers.
-    Load,
-    /// Waiting for engines handed back by workers.
-    Save,
-    /// Ask the workers for their views, then send a frame.
-    Views,
-    Frame,
-}
-
-#[derive(Clone, Debug)]
-struct WorkerSlot {
-    state: WorkerState,
-    /// Messages waiting for the worker to say it is ready.
-    held: Vec<Vec<u8>>,
-}
-
 /// One run of one engine.
 pub struct Run<E: Present> {
     world: World<E>,
@@ -563,209 +539,6 @@ impl<E: Present> Run<E> {
         }
     }
 
-    /// Moves every up node's engine from the world into its own new worker.
-    fn hand_to_workers(&mut self, out: &mut Vec<Out>) {
-        self.world.set_hosting(SimHosting::Away);
-        let config = self.world.engine_config().clone();
-        let ids: Vec<NodeId> = self.world.node_ids().collect();
-        for id in ids {
-            if let Some(engine) = self.world.detach(id) {
-                let state = state_bytes(id, engine, &config);
-                self.send(id, ToNode::Load(state), out);
-                self.waiting.insert(id);
-            }
-        }
-        self.per_node = true;
-        self.task = Some(Task::Load);
-    }
-
-    // ----- node workers -----
-
-    fn send(&mut self, id: NodeId, message: ToNode, out: &mut Vec<Out>) {
-        let bytes = encode(&message);
-        let slot = self.workers.get(&id);
-        if !slot.is_some_and(|s| matches!(s.state, WorkerState::Starting | WorkerState::Running)) {
-            out.push(Out::Spawn(id.0));
-            self.workers.insert(
-                id,
-                WorkerSlot {
-                    state: WorkerState::Starting,
-                    held: vec![encode(&ToNode::Init {
-                        engine: self.setup.engine,
-                        node: id.0,
-                    })],
-                },
-            );
-        }
-        let slot = self.workers.get_mut(&id).expect("inserted above");
-        match slot.state {
-            WorkerState::Running => out.push(Out::ToNode(id.0, bytes)),
-            _ => slot.held.push(bytes),
-        }
-    }
-
-    fn end_worker(&mut self, id: NodeId, state: WorkerState, out: &mut Vec<Out>) {
-        if let Some(slot) = self.workers.get_mut(&id) {
-            if matches!(slot.state, WorkerState::Starting | WorkerState::Running) {
-                out.push(Out::Terminate(id.0));
-            }
-            slot.state = state;
-            slot.held.clear();
-        }
-        self.waiting.remove(&id);
-        self.views.remove(&id);
-        self.flags.remove(&id);
-    }
-
-    /// Ends the workers of nodes that went down.
-    fn sync_workers(&mut self, out: &mut Vec<Out>) {
-        let down: Vec<NodeId> = self
-            .workers
-            .iter()
-            .filter(|(id, slot)| {
-                matches!(slot.state, WorkerState::Starting | WorkerState::Running)
-                    && self.world.node_state(**id) == Some(NodeState::Down)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in down {
-            self.end_worker(id, WorkerState::Terminated, out);
-        }
-    }
-
-    // ----- tasks -----
-
-    /// Runs the current task until it waits for workers or ends with a frame.
-    fn pump(&mut self, out: &mut Vec<Out>) {
-        while self.waiting.is_empty() {
-            let Some(task) = self.task.take() else {
-                return;
-            };
-            match task {
-                Task::Drive {
-                    until,
-                    limit,
-                    milestone,
-                } => {
-                    if self.drive(until, limit, milestone, out) {
-                        self.task = Some(Task::Drive {
-                            until,
-                            limit,
-                            milestone,
-                        });
-                    } else {
-                        self.update_head();
-                        self.task = Some(Task::Views);
-                    }
-                }
-                Task::Load | Task::Save => self.task = Some(Task::Views),
-                Task::Views => {
-                    self.sync_workers(out);
-                    if self.per_node {
-                        let now = self.world.now().as_micros();
-                        let up: Vec<NodeId> = self
-                            .world
-                            .node_ids()
-                            .filter(|id| self.world.is_away(*id))
-                            .collect();
-                        for id in up {
-                            let focus = self.spread.as_ref().map(|s| s.focus);
-                            self.send(id, ToNode::View { now_us: now, focus }, out);
-                            self.waiting.insert(id);
-                        }
-                    }
-                    self.task = Some(Task::Frame);
-                }
-                Task::Frame => {
-                    let frame = self.frame();
-                    out.push(Out::Frame(Box::new(frame)));
-                }
-            }
-        }
-    }
-
-    /// One stretch of a drive task. Returns `true` while the task goes on (waiting for answers or with
-    /// more to do), `false` when it is finished.
-    fn drive(
-        &mut self,
-        until: Option<SimTime>,
-        limit: u64,
-        milestone: Option<Milestone>,
-        out: &mut Vec<Out>,
-    ) -> bool {
-        // Pending starts are answered before anything else happens.
-        if !self.world.is_settled() {
-            self.drive_world(None, 0, out);
-            return true;
-        }
-        let events = self.world.events();
-        let next = self.current().shared.get(self.next_command).cloned();
-        // The branch's next command, once the world has reached its moment.
-        if let Some(entry) = &next {
-            if entry.after_event <= events {
-                if until.is_some_and(|u| entry.at_us > u.as_micros()) {
-                    // Its moment is later than this stretch: only the clock moves.
-                    let until = until.expect("checked above");
-                    self.world.catch_up(events, until);
-                    return false;
-                }
-                self.world
-                    .catch_up(entry.after_event, SimTime::from_micros(entry.at_us));
-                self.next_command += 1;
-                self.apply_ui(&entry.command);
-                self.collect_log(milestone);
-                self.sync_workers(out);
-                return true;
-            }
-        }
-        if events >= limit {
-            return false;
-        }
-        let stop = next.as_ref().map_or(limit, |e| limit.min(e.after_event));
-        let budget = if milestone.is_some() {
-            1
-        } else {
-            (stop - events).min(DRIVE_CHUNK)
-        };
-        let before = events;
-        if self.drive_world(until, budget, out) {
-            return true;
-        }
-        self.collect_log(milestone);
-        if self.reached.is_some() {
-            return false;
-        }
-        let events = self.world.events();
-        if milestone.is_none() && events - before >= budget && events < stop {
-            // The chunk ran out, not the time: go on. Collecting the records between chunks keeps the
-            // memory of a fast frame flat.
-            return true;
-        }
-        let command_due = next.is_some_and(|e| e.after_event <= events);
-        let more_due = milestone.is_some()
-            && events < limit
-            && self
-                .world
-                .next_event_time()
-                .is_some_and(|t| until.is_none_or(|u| t <= u));
-        command_due || more_due
-    }
-
-    /// Drives the world; on `Need`, posts the calls and returns `true` (the task waits).
-    fn drive_world(&mut self, until: Option<SimTime>, max: u64, out: &mut Vec<Out>) -> bool {
-        match self.world.drive(until, max) {
-            Drive::Done => false,
-            Drive::Need(calls) => {
-                for call in calls {
-                    let id = call.node;
-                    self.send(id, ToNode::Call(encode(&call)), out);
-                    self.waiting.insert(id);
-                }
-                true
-            }
-        }
-    }
-
     /// Hands a record's facts to the verdicts (`facts` is scratch space).
     fn observe(&mut self, record: &quorate_sim::TraceRecord<E>, facts: &mut Vec<verdicts::Fact>) {
         facts.clear();
@@ -821,25 +594,6 @@ impl<E: Present> Run<E> {
             limit: self.world.events() + MAX_EVENTS_PER_ADVANCE,
             milestone: None,
         });
-    }
-
-    /// Moves the run's nodes between their own workers and the orchestrator.
-    fn set_hosting(&mut self, hosting: quorate_view::Hosting, out: &mut Vec<Out>) {
-        let per_node = hosting.per_node(self.setup.nodes) && self.setup.nodes <= MAX_WORKERS;
-        self.setup.hosting = hosting;
-        if per_node == self.per_node {
-            self.task = Some(Task::Views);
-        } else if per_node {
-            self.hand_to_workers(out);
-        } else {
-            for id in self.world.node_ids().collect::<Vec<_>>() {
-                if self.world.is_away(id) {
-                    self.send(id, ToNode::Save, out);
-                    self.waiting.insert(id);
-                }
-            }
-            self.task = Some(Task::Save);
-        }
     }
 }
 
@@ -1132,12 +886,16 @@ mod idle;
 mod lesson;
 pub mod route;
 mod spread;
+mod tasks;
 pub(crate) mod verdicts;
+mod workers;
 
 use export::import;
 use idle::Idle;
 use spread::Spread;
+use tasks::Task;
 use verdicts::Verdicts;
+use workers::WorkerSlot;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,122 @@
+//! A run's node workers (with a worker per node): handing the engines to them and back, the messages
+//! to each (held until its worker is ready), ending the workers of nodes that went down, and posting
+//! the calls the world needs answered.
+
+use super::*;
+
+/// A node's worker as the run knows it.
+#[derive(Clone, Debug)]
+pub(super) struct WorkerSlot {
+    pub(super) state: WorkerState,
+    /// Messages waiting for the worker to say it is ready.
+    pub(super) held: Vec<Vec<u8>>,
+}
+
+impl<E: Present> Run<E> {
+    /// Moves every up node's engine from the world into its own new worker.
+    pub(super) fn hand_to_workers(&mut self, out: &mut Vec<Out>) {
+        self.world.set_hosting(SimHosting::Away);
+        let config = self.world.engine_config().clone();
+        let ids: Vec<NodeId> = self.world.node_ids().collect();
+        for id in ids {
+            if let Some(engine) = self.world.detach(id) {
+                let state = state_bytes(id, engine, &config);
+                self.send(id, ToNode::Load(state), out);
+                self.waiting.insert(id);
+            }
+        }
+        self.per_node = true;
+        self.task = Some(Task::Load);
+    }
+
+    pub(super) fn send(&mut self, id: NodeId, message: ToNode, out: &mut Vec<Out>) {
+        let bytes = encode(&message);
+        let slot = self.workers.get(&id);
+        if !slot.is_some_and(|s| matches!(s.state, WorkerState::Starting | WorkerState::Running)) {
+            out.push(Out::Spawn(id.0));
+            self.workers.insert(
+                id,
+                WorkerSlot {
+                    state: WorkerState::Starting,
+                    held: vec![encode(&ToNode::Init {
+                        engine: self.setup.engine,
+                        node: id.0,
+                    })],
+                },
+            );
+        }
+        let slot = self.workers.get_mut(&id).expect("inserted above");
+        match slot.state {
+            WorkerState::Running => out.push(Out::ToNode(id.0, bytes)),
+            _ => slot.held.push(bytes),
+        }
+    }
+
+    pub(super) fn end_worker(&mut self, id: NodeId, state: WorkerState, out: &mut Vec<Out>) {
+        if let Some(slot) = self.workers.get_mut(&id) {
+            if matches!(slot.state, WorkerState::Starting | WorkerState::Running) {
+                out.push(Out::Terminate(id.0));
+            }
+            slot.state = state;
+            slot.held.clear();
+        }
+        self.waiting.remove(&id);
+        self.views.remove(&id);
+        self.flags.remove(&id);
+    }
+
+    /// Ends the workers of nodes that went down.
+    pub(super) fn sync_workers(&mut self, out: &mut Vec<Out>) {
+        let down: Vec<NodeId> = self
+            .workers
+            .iter()
+            .filter(|(id, slot)| {
+                matches!(slot.state, WorkerState::Starting | WorkerState::Running)
+                    && self.world.node_state(**id) == Some(NodeState::Down)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in down {
+            self.end_worker(id, WorkerState::Terminated, out);
+        }
+    }
+
+    /// Drives the world; on `Need`, posts the calls and returns `true` (the task waits).
+    pub(super) fn drive_world(
+        &mut self,
+        until: Option<SimTime>,
+        max: u64,
+        out: &mut Vec<Out>,
+    ) -> bool {
+        match self.world.drive(until, max) {
+            Drive::Done => false,
+            Drive::Need(calls) => {
+                for call in calls {
+                    let id = call.node;
+                    self.send(id, ToNode::Call(encode(&call)), out);
+                    self.waiting.insert(id);
+                }
+                true
+            }
+        }
+    }
+
+    /// Moves the run's nodes between their own workers and the orchestrator.
+    pub(super) fn set_hosting(&mut self, hosting: quorate_view::Hosting, out: &mut Vec<Out>) {
+        let per_node = hosting.per_node(self.setup.nodes) && self.setup.nodes <= MAX_WORKERS;
+        self.setup.hosting = hosting;
+        if per_node == self.per_node {
+            self.task = Some(Task::Views);
+        } else if per_node {
+            self.hand_to_workers(out);
+        } else {
+            for id in self.world.node_ids().collect::<Vec<_>>() {
+                if self.world.is_away(id) {
+                    self.send(id, ToNode::Save, out);
+                    self.waiting.insert(id);
+                }
+            }
+            self.task = Some(Task::Save);
+        }
+    }
+}
