@@ -25,6 +25,8 @@ test('five nodes elect one leader', async () => {
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
   first = await waitForLeader(undefined, 15_000);
   assert.ok(first.term >= 1);
+  // Messages in flight are coloured by kind: the leader's heartbeats and appends.
+  await ctx.page.locator('.ring .msg.r-msgheartbeat, .ring .msg.r-msgapp').first().waitFor({ timeout: 10_000 });
   await ctx.page.waitForTimeout(250);
   await ctx.shot('raft-leader.png');
 });

@@ -58,11 +58,12 @@ pub fn Ring(props: &RingProps) -> Html {
         let travel = (len - 2.0 * NODE_R).max(0.0);
         let p = f64::from(m.progress.unwrap_or(0.0));
         let (x, y) = (sx + ux * travel * p, sy + uy * travel * p);
-        let class = if m.progress.is_none() {
-            "msg held"
-        } else {
-            "msg"
-        };
+        // Coloured by kind (style.css), greyed while held.
+        let class = classes!(
+            "msg",
+            role_class(&m.kind),
+            m.progress.is_none().then_some("held")
+        );
         Some(html! {
             <circle {key} class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="7">
                 <title>{ format!("n{} → n{}: {}", m.from, m.to, m.label) }</title>
