@@ -165,8 +165,7 @@ pub fn lab(args: LabArgs) -> Result<ExitCode, String> {
             if n < 2 || fanout == 0 || fanout >= n {
                 return Err(format!(
                     "--n must be at least 2 and --fanout from 1 to N - 1, got N={n}, fanout {fanout}"
-                )
-                .into());
+                ));
             }
             let range = seeds(20);
             let spreads: Vec<sweep::Spread> = range

@@ -157,7 +157,7 @@ pub fn dissemination_with(n: u32, fanout: u32, loss: f64, seed: u64) -> Spread {
         if reached.is_none() && count >= target {
             reached = Some(elapsed.as_secs_f64() / interval.as_secs_f64());
         }
-        if elapsed.as_micros() % interval.as_micros() == 0 {
+        if elapsed.as_micros().is_multiple_of(interval.as_micros()) {
             informed.push(count);
         }
     }

@@ -94,7 +94,7 @@ mod tests {
                 Effect::SetTimer { timer, .. } => Some(timer),
                 _ => None,
             })
-            .last()
+            .next_back()
             .expect("an election timer")
     }
 
@@ -281,9 +281,9 @@ mod tests {
                     } => Some(t),
                     _ => None,
                 })
-                .last();
+                .next_back();
             let Some(timer) = timer else { break };
-            now = now + Duration::from_millis(50);
+            now += Duration::from_millis(50);
             raft.step(now, Input::Timer(timer), &mut out).unwrap();
         }
         assert_eq!(

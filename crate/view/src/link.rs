@@ -46,13 +46,11 @@ pub fn parse_fragment(fragment: &str) -> Result<Wanted, String> {
     {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
-            "v" => {
-                if !value.parse().is_ok_and(|v: u32| (1..=VERSION).contains(&v)) {
-                    return Err(format!(
-                        "the link is in format version `{}`; this page reads versions 1 to {VERSION}",
-                        shorten(value)
-                    ));
-                }
+            "v" if !value.parse().is_ok_and(|v: u32| (1..=VERSION).contains(&v)) => {
+                return Err(format!(
+                    "the link is in format version `{}`; this page reads versions 1 to {VERSION}",
+                    shorten(value)
+                ));
             }
             "params" => params_text = Some(value),
             "host" => {

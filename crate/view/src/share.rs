@@ -258,7 +258,7 @@ pub fn decode(text: &str) -> Result<Vec<SharedCommand>, String> {
                 ))
             }
         };
-        check_network(&command).map_err(|e| bad(e))?;
+        check_network(&command).map_err(&bad)?;
         if !shareable(&command) {
             return Err(bad(
                 "a client word has characters a link may not carry, or a group is empty",

@@ -152,7 +152,7 @@ impl Scenario {
             }
             // A batch of events at a time keeps the per-record overhead low.
             for _ in 0..1024 {
-                if !world.next_event_time().is_some_and(|t| t <= end) {
+                if world.next_event_time().is_none_or(|t| t > end) {
                     break;
                 }
                 world.step();

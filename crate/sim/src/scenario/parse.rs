@@ -392,14 +392,14 @@ impl Parser {
             }
             "mend" => {
                 let (from, to) = self.arrow(line, cmd, ws)?;
-                let (&[ref f], &[ref t]) = (from, to) else {
+                let ([f], [t]) = (from, to) else {
                     return Err(ScenarioError::at(line, cmd.column, "usage: mend <node> -> <node>"));
                 };
                 world(C::Mend { from: self.node(line, f)?, to: self.node(line, t)? })
             }
             "hold" | "release" => {
                 let (from, to) = self.arrow(line, cmd, ws)?;
-                let (&[ref f], &[ref t]) = (from, to) else {
+                let ([f], [t]) = (from, to) else {
                     return Err(ScenarioError::at(line, cmd.column, format!("usage: {} <node> -> <node>", cmd.text)));
                 };
                 let (from, to) = (self.node(line, f)?, self.node(line, t)?);
