@@ -59,16 +59,15 @@ try {
   await open(process.env.QUORATE_LONG_HOST ?? 'workers');
   const sample = async () => {
     const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
-    let wasm = 0;
-    for (const w of page.workers()) {
-      // `wasm_bindgen` is a global lexical binding of the worker's script, not a property of `self`.
-      wasm = Math.max(
-        wasm,
-        await w
+    // The orchestrator is the page's first worker. Node workers are not asked: over shared memory one
+    // sleeps in Atomics.wait between calls, and evaluating in it closed the page (Chromium 156).
+    // `wasm_bindgen` is a global lexical binding of the worker's script, not a property of `self`.
+    const orchestrator = page.workers()[0];
+    const wasm = orchestrator
+      ? await orchestrator
           .evaluate(() => (typeof wasm_bindgen === 'undefined' ? 0 : wasm_bindgen.wasm_memory_bytes?.() ?? 0))
-          .catch(() => 0),
-      );
-    }
+          .catch(() => 0)
+      : 0;
     return { sim: await simTime(), events: await events(), heapMB: heap / 1e6, wasmMB: wasm / 1e6 };
   };
   const start = Date.now();
