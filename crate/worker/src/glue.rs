@@ -49,6 +49,17 @@ pub fn wasm_memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) * 65_536) as f64
 }
 
+/// A page orchestrator binary's `main` (`worker`, `gossip`, `systems`): the orchestrator, or one of its
+/// node workers when spawned under that name.
+pub fn run() {
+    use yew_agent::Registrable;
+    if is_node_worker() {
+        run_node_worker();
+    } else {
+        Orchestrator::registrar().register();
+    }
+}
+
 /// Whether this worker was spawned as a node worker.
 pub fn is_node_worker() -> bool {
     js_sys::global()

@@ -4,12 +4,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use yew_agent::Registrable;
-    if quorate_worker::glue::is_node_worker() {
-        quorate_worker::glue::run_node_worker();
-    } else {
-        quorate_worker::glue::Orchestrator::registrar().register();
-    }
+    quorate_worker::glue::run();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -38,11 +38,6 @@ pub fn hosts(engine: EngineKind) -> bool {
     }
 }
 
-/// The orchestrator script built with `engine` (next to the page).
-pub fn script(engine: EngineKind) -> &'static str {
-    engine.script()
-}
-
 /// The engine of the run `command` starts, if it starts one that the session would accept. A lesson
 /// or an import that does not parse starts nothing: the current run reports its error.
 pub fn starts(command: &UiCommand) -> Option<EngineKind> {
@@ -66,7 +61,7 @@ pub fn route(command: &UiCommand) -> Route {
 fn route_in(command: &UiCommand, hosted: impl Fn(EngineKind) -> bool) -> Route {
     match starts(command) {
         Some(engine) if hosted(engine) => Route::Here,
-        Some(engine) => Route::Relay(script(engine)),
+        Some(engine) => Route::Relay(engine.script()),
         None => Route::Current,
     }
 }
@@ -76,7 +71,7 @@ pub fn not_hosted(engine: EngineKind) -> String {
     format!(
         "the {} engine is not built into this worker (it runs in {})",
         engine.name(),
-        script(engine)
+        engine.script()
     )
 }
 
@@ -128,12 +123,12 @@ mod tests {
             assert_eq!(route(&start(engine)), Route::Here, "{engine:?}");
             // In the page, exactly one build hosts it, and the others relay it there.
             let home: Vec<_> = scripts.iter().filter(|s| build(s)(engine)).collect();
-            assert_eq!(home, [&script(engine)], "{engine:?}");
+            assert_eq!(home, [&engine.script()], "{engine:?}");
             for from in scripts {
-                let expected = if from == script(engine) {
+                let expected = if from == engine.script() {
                     Route::Here
                 } else {
-                    Route::Relay(script(engine))
+                    Route::Relay(engine.script())
                 };
                 assert_eq!(
                     route_in(&start(engine), build(from)),
