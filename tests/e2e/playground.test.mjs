@@ -24,7 +24,7 @@ test('the page starts a run in a worker and shows three nodes beating', async ()
     { timeout: 10_000 },
   );
   // Beats in flight are drawn along the links.
-  await ctx.page.waitForFunction(() => document.querySelectorAll('svg.ring .msg').length > 0, null, { timeout: 10_000 });
+  await ctx.page.waitForFunction(() => /[1-9]/.test(document.querySelector('.ring-layer')?.dataset.drawn ?? ''), null, { timeout: 10_000 });
 });
 
 test('kill marks a node dead and the others continue', async () => {

@@ -25,8 +25,24 @@ test('five nodes elect one leader', async () => {
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
   first = await waitForLeader(undefined, 15_000);
   assert.ok(first.term >= 1);
-  // Messages in flight are coloured by kind: the leader's heartbeats and appends.
-  await ctx.page.locator('.ring .msg.r-msgheartbeat, .ring .msg.r-msgapp').first().waitFor({ timeout: 10_000 });
+  // Messages in flight are coloured by kind: the leader's heartbeats (grey) and appends (blue), on the
+  // ring's canvas, which says what it drew; and the canvas holds pixels of that colour.
+  await ctx.page.waitForFunction(
+    () => {
+      const canvas = document.querySelector('.ring-layer');
+      // The kind with its own colour, then that colour's pixels (the page is light here: the
+      // countdowns are #59636e, not the heartbeats' grey).
+      const colour = /\b(?:r-msgheartbeat (#8b98a5)|r-msgapp (#58a6ff)) [1-9]/.exec(canvas?.dataset.drawn ?? '')?.slice(1).find(Boolean);
+      if (!colour) return false;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b && data[i + 3] === 255) n++;
+      return n > 50;
+    },
+    null,
+    { timeout: 10_000, polling: 100 },
+  );
   await ctx.page.waitForTimeout(250);
   await ctx.shot('raft-leader.png');
 });

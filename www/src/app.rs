@@ -51,7 +51,8 @@ struct State {
     selected: Option<u32>,
     /// Nodes marked for the other side of a partition.
     side_b: BTreeSet<u32>,
-    log: VecDeque<String>,
+    /// Shared lines: the reducer copies the list for every frame, not the text of 400 lines.
+    log: VecDeque<Rc<str>>,
     notice: Option<String>,
     /// Where engines run, as the URL or the hosting menu asked.
     hosting: Hosting,
@@ -83,12 +84,11 @@ impl Reducible for State {
         match action {
             Action::Frame(mut frame) => {
                 if frame.log_skipped > 0 {
-                    next.log.push_back(format!(
-                        "… {} lines skipped at this speed",
-                        frame.log_skipped
-                    ));
+                    next.log.push_back(
+                        format!("… {} lines skipped at this speed", frame.log_skipped).into(),
+                    );
                 }
-                next.log.extend(frame.log.drain(..));
+                next.log.extend(frame.log.drain(..).map(Rc::from));
                 while next.log.len() > LOG_KEEP {
                     next.log.pop_front();
                 }
@@ -648,6 +648,19 @@ fn Playground() -> Html {
         })
     };
 
+    // The clock, timeline and event log at a calmer pace than the ring (see `throttle`).
+    let shown = crate::throttle::use_slow(&state.frame, state.frames, state.playing);
+    let log = {
+        let state = state.clone();
+        use_memo(
+            (
+                crate::throttle::beat(state.frames, state.playing),
+                (*log_filter).clone(),
+            ),
+            move |(_, filter)| log_text(&state.log, filter),
+        )
+    };
+
     let Some(frame) = state.frame.clone() else {
         // The same boxes as the static shell in index.html, which this replaces: nothing moves.
         return html! {
@@ -658,6 +671,7 @@ fn Playground() -> Html {
         };
     };
     let selected = state.selected.and_then(|id| frame.node(id)).cloned();
+    let shown = (*shown).clone().unwrap_or_else(|| frame.clone());
 
     html! {
         <main class="playground" tabindex="0" onkeydown={on_key}>
@@ -688,9 +702,9 @@ fn Playground() -> Html {
                 <span class="stat" title="The world seed: the same seed replays the same run">
                     { "seed " }<code data-testid="seed">{ frame.seed }</code>
                 </span>
-                <span class="stat" title="Simulated time">{ "t = " }<code data-testid="time">{ format!("{:.3} s", frame.time_us as f64 / 1e6) }</code></span>
-                <span class="stat" title="Events processed">{ "events " }<code data-testid="events">{ frame.events }</code></span>
-                <span class="stat" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &frame.digest }</code></span>
+                <span class="stat" title="Simulated time">{ "t = " }<code data-testid="time">{ format!("{:.3} s", shown.time_us as f64 / 1e6) }</code></span>
+                <span class="stat" title="Events processed">{ "events " }<code data-testid="events">{ shown.events }</code></span>
+                <span class="stat" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &shown.digest }</code></span>
                 <label class="stat hosting" title="Where the engines run: a Web Worker per node (killing a node ends its worker), or all inside the orchestrator worker">
                     { "nodes run in " }
                     <select aria-label="where the nodes run" onchange={on_hosting}>
@@ -791,7 +805,7 @@ fn Playground() -> Html {
                     }
                 </aside>
             </div>
-            { timeline(&frame, on_seek, on_branch) }
+            { timeline(&shown, on_seek, on_branch) }
             <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
             <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
             <section class="log" aria-label="Event log">
@@ -807,7 +821,7 @@ fn Playground() -> Html {
                             })
                         }} />
                 </h2>
-                <pre data-testid="log" tabindex="0">{ log_text(&state.log, &log_filter) }</pre>
+                <pre data-testid="log" tabindex="0">{ (*log).clone() }</pre>
             </section>
             if *help_open {
                 <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
@@ -818,7 +832,7 @@ fn Playground() -> Html {
 
 /// The newest 60 lines that match the filter, newest first, as one text: one text node to update per
 /// frame instead of sixty that each shift down a line.
-fn log_text(log: &VecDeque<String>, filter: &str) -> String {
+fn log_text(log: &VecDeque<Rc<str>>, filter: &str) -> String {
     let mut text = String::new();
     for line in log.iter().rev().filter(|l| log_matches(l, filter)).take(60) {
         text.push_str(line);

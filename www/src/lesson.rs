@@ -271,12 +271,8 @@ pub fn highlight_css(lesson: &LessonView) -> String {
                     "timeline" => {
                         "section.timeline { outline: 3px solid var(--look); outline-offset: 2px; }"
                     }
-                    "messages" | "probes" | "rumor" => {
-                        ".ring .msg { stroke: var(--look) !important; stroke-width: 3px; }"
-                    }
-                    "timer" | "suspicion" => {
-                        ".ring .timer { stroke: var(--look) !important; stroke-width: 6px; }"
-                    }
+                    // Messages and countdowns are drawn on the ring's canvas, which outlines
+                    // them itself (`ring_layer::Look`).
                     "role" | "term" | "leader" | "votes" | "members" | "health"
                     | "incarnation" => ".ring .node .sub, .node-card .role, .node-card .summary { color: var(--look-text); fill: var(--look-text); font-weight: 700; }",
                     _ => "",

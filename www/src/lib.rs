@@ -22,6 +22,8 @@ pub mod loggrid;
 pub mod pacing;
 pub mod plot;
 pub mod ring;
+pub mod ring_layer;
 pub mod systems;
+pub mod throttle;
 pub mod url;
 pub mod verdicts;

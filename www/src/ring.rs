@@ -1,12 +1,14 @@
-//! Nodes on a ring and the messages in flight between them (SVG).
+//! Nodes on a ring and the messages in flight between them: the nodes, links and faults in SVG, the
+//! messages and countdowns on a canvas over it (`ring_layer`).
 
 use std::f64::consts::PI;
 use std::rc::Rc;
 
-use quorate_view::{Frame, NodeStatus, TimerView};
+use quorate_view::{Frame, NodeStatus};
 use yew::prelude::*;
 
 use crate::app::{role_class, status_class};
+use crate::ring_layer::{self, Palette, Shapes, NODE_R, SIZE};
 
 #[derive(Properties, PartialEq)]
 pub struct RingProps {
@@ -15,10 +17,7 @@ pub struct RingProps {
     pub on_select: Callback<u32>,
 }
 
-const SIZE: f64 = 500.0;
 const RADIUS: f64 = 180.0;
-const NODE_R: f64 = 38.0;
-const TIMER_R: f64 = 45.0;
 
 /// Position of the `index`-th of `count` nodes, the first at the top, clockwise.
 fn place(index: usize, count: usize) -> (f64, f64) {
@@ -40,36 +39,6 @@ pub fn Ring(props: &RingProps) -> Html {
             .position(|n| n.id == id)
             .map(|i| place(i, count))
     };
-    // Keyed by what identifies a message, so one that lands removes its own circle instead of shifting
-    // every later circle's position by one.
-    let mut seen = std::collections::HashMap::new();
-    let messages = frame.messages.iter().filter_map(|m| {
-        let twin = seen
-            .entry((m.from, m.to, m.sent_us, m.kind.as_str()))
-            .or_insert(0u32);
-        *twin += 1;
-        let key = format!("{}-{}-{}-{}-{}", m.from, m.to, m.sent_us, m.kind, twin);
-        let (from, to) = (position(m.from)?, position(m.to)?);
-        // Start and end at the circles' edges, not their centres.
-        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
-        let len = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ux, uy) = (dx / len, dy / len);
-        let (sx, sy) = (from.0 + ux * NODE_R, from.1 + uy * NODE_R);
-        let travel = (len - 2.0 * NODE_R).max(0.0);
-        let p = f64::from(m.progress.unwrap_or(0.0));
-        let (x, y) = (sx + ux * travel * p, sy + uy * travel * p);
-        // Coloured by kind (style.css), greyed while held.
-        let class = classes!(
-            "msg",
-            role_class(&m.kind),
-            m.progress.is_none().then_some("held")
-        );
-        Some(html! {
-            <circle {key} class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="7">
-                <title>{ format!("n{} → n{}: {}", m.from, m.to, m.label) }</title>
-            </circle>
-        })
-    });
     // Network faults on their links: a cut dashed red with an arrow towards the side that hears
     // nothing (both arrows when cut both ways); a link with loss or its own latency labelled.
     let net = &frame.network;
@@ -120,7 +89,58 @@ pub fn Ring(props: &RingProps) -> Html {
         })
     });
     let slow: std::collections::BTreeMap<u32, f64> = net.slow.iter().copied().collect();
+    // The moving layer: drawn after each render, kept for the pointer's tooltip.
+    let shapes = use_mut_ref(Shapes::default);
+    let palette = use_mut_ref(|| None::<(Option<String>, Palette)>);
+    let canvas = use_node_ref();
+    let side = ((SIZE * ring_layer::density()).round() as u32).to_string();
+    let drawn = {
+        let mut shapes = shapes.borrow_mut();
+        *shapes = Shapes::of(frame, |i| place(i, count));
+        shapes.drawn()
+    };
+    {
+        let (canvas, shapes) = (canvas.clone(), shapes.clone());
+        use_effect(move || {
+            if let Some(el) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                let mut palette = palette.borrow_mut();
+                ring_layer::draw(&el, &shapes.borrow(), Palette::cached(&mut palette, &el));
+            }
+        });
+    }
+    let onmousemove = {
+        let shapes = shapes.clone();
+        use_callback((), move |e: MouseEvent, _| {
+            use wasm_bindgen::JsCast;
+            let Some(target) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            // The canvas and the SVG fit the same square into the box (object-fit: contain, and the
+            // viewBox's meet), inside its 1px border.
+            let rect = target.get_bounding_client_rect();
+            let (w, h) = (rect.width() - 2.0, rect.height() - 2.0);
+            let scale = w.min(h) / SIZE;
+            if scale <= 0.0 {
+                return;
+            }
+            let x =
+                (f64::from(e.client_x()) - rect.left() - 1.0 - (w - SIZE * scale) / 2.0) / scale;
+            let y = (f64::from(e.client_y()) - rect.top() - 1.0 - (h - SIZE * scale) / 2.0) / scale;
+            match shapes.borrow().label_at(x, y) {
+                Some(label) => {
+                    let _ = target.set_attribute("title", label);
+                }
+                None => {
+                    let _ = target.remove_attribute("title");
+                }
+            }
+        })
+    };
     html! {
+        <div class="ring-box" {onmousemove}>
         <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="Cluster: nodes on a ring with messages in flight">
             <defs>
                 <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
@@ -141,12 +161,14 @@ pub fn Ring(props: &RingProps) -> Html {
             <g class="cuts">{ for cuts }</g>
             <g class="nodes">
             { for frame.nodes.iter().enumerate().map(|(i, n)| html! {
-                <RingNode key={n.id} id={n.id} status={n.status} role={n.role.clone()} summary={n.summary.clone()} timer={n.timer.clone()} index={i} {count} selected={props.selected == Some(n.id)}
+                <RingNode key={n.id} id={n.id} status={n.status} role={n.role.clone()} summary={n.summary.clone()} index={i} {count} selected={props.selected == Some(n.id)}
                     slow={slow.get(&n.id).copied()} on_select={props.on_select.clone()} />
             }) }
             </g>
-            <g class="messages">{ for messages }</g>
         </svg>
+        <canvas ref={canvas} class="ring-layer" aria-hidden="true" data-drawn={drawn}
+            width={side.clone()} height={side} />
+        </div>
     }
 }
 
@@ -179,7 +201,6 @@ struct RingNodeProps {
     status: NodeStatus,
     role: Option<String>,
     summary: String,
-    timer: Option<TimerView>,
     index: usize,
     count: usize,
     selected: bool,
@@ -188,8 +209,8 @@ struct RingNodeProps {
     on_select: Callback<u32>,
 }
 
-/// One node on the ring: its circle, countdown arc, name, role and summary. Drawn again only when
-/// what it shows changes (a node without a running countdown stays as it is).
+/// One node on the ring: its circle, name, role and summary (its countdown is on the canvas). Drawn
+/// again only when what it shows changes.
 #[component]
 fn RingNode(props: &RingNodeProps) -> Html {
     let n = props;
@@ -214,14 +235,6 @@ fn RingNode(props: &RingNodeProps) -> Html {
     html! {
         <g class={classes!("node", status_class(n.status), n.role.as_deref().map(role_class), props.selected.then_some("selected"), props.slow.is_some().then_some("slow"))} data-node={id.to_string()} {onclick}>
             <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={NODE_R.to_string()} />
-            if let Some(t) = &n.timer {
-                // The countdown: an arc that shrinks clockwise from the top as the timer runs out.
-                <circle class="timer" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={TIMER_R.to_string()}
-                    pathLength="100" stroke-dasharray={format!("{:.1} 100", f64::from(t.remaining) * 100.0)}
-                    transform={format!("rotate(-90 {x:.1} {y:.1})")}>
-                    <title>{ format!("{}: {:.0} ms left", t.label, t.remaining_ms) }</title>
-                </circle>
-            }
             <text x={format!("{x:.1}")} y={format!("{:.1}", y - 4.0)} class="name">{ format!("n{id}") }</text>
             <text x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} class="sub">{ sub }</text>
             <text x={format!("{x:.1}")} y={format!("{:.1}", y + NODE_R + 24.0)} class="below">{ below }</text>
