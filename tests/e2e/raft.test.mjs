@@ -43,6 +43,23 @@ test('five nodes elect one leader', async () => {
     null,
     { timeout: 10_000, polling: 100 },
   );
+  // The pointer on a follower's countdown arc names it in the ring's tooltip.
+  const follower = first.id === 1 ? 2 : 1;
+  const box = await ctx.page.locator('.ring-box').boundingBox();
+  const [w, h] = [box.width - 2, box.height - 2];
+  const scale = Math.min(w, h) / 500;
+  const angle = -Math.PI / 2 + (2 * Math.PI * (follower - 1)) / 5;
+  const [x, y] = [250 + 180 * Math.cos(angle), 250 + 180 * Math.sin(angle) - 45];
+  let title = '';
+  for (let i = 0; i < 20 && !/ms left$/.test(title); i++) {
+    // The title follows the pointer's moves: nudge it until the arc is under it.
+    await ctx.page.mouse.move(box.x + 1 + (w - 500 * scale) / 2 + x * scale + (i % 2), box.y + 1 + (h - 500 * scale) / 2 + y * scale);
+    await ctx.page.waitForTimeout(100);
+    title = (await ctx.page.locator('.ring-box').getAttribute('title')) ?? '';
+  }
+  assert.match(title, new RegExp(`^n${follower}: election timeout: \\d+ ms left$`));
+  assert.equal(await ctx.page.evaluate(() => document.body.title + document.querySelector('main').title), '', 'the tooltip is the ring’s, not the page’s');
+  await ctx.page.mouse.move(0, 0);
   await ctx.page.waitForTimeout(250);
   await ctx.shot('raft-leader.png');
 });

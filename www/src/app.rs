@@ -654,7 +654,7 @@ fn Playground() -> Html {
         let state = state.clone();
         use_memo(
             (
-                crate::throttle::beat(state.frames, state.playing),
+                crate::throttle::beat_at(state.frames, state.playing, crate::throttle::EVERY / 2),
                 (*log_filter).clone(),
             ),
             move |(_, filter)| log_text(&state.log, filter),

@@ -108,14 +108,13 @@ pub fn Ring(props: &RingProps) -> Html {
             }
         });
     }
+    // The box by reference: Yew delegates events from its root, so the event's current target is
+    // not the box.
+    let ring_box = use_node_ref();
     let onmousemove = {
-        let shapes = shapes.clone();
+        let (shapes, ring_box) = (shapes.clone(), ring_box.clone());
         use_callback((), move |e: MouseEvent, _| {
-            use wasm_bindgen::JsCast;
-            let Some(target) = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            else {
+            let Some(target) = ring_box.cast::<web_sys::Element>() else {
                 return;
             };
             // The canvas and the SVG fit the same square into the box (object-fit: contain, and the
@@ -140,7 +139,7 @@ pub fn Ring(props: &RingProps) -> Html {
         })
     };
     html! {
-        <div class="ring-box" {onmousemove}>
+        <div class="ring-box" ref={ring_box} {onmousemove}>
         <svg class="ring" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="Cluster: nodes on a ring with messages in flight">
             <defs>
                 <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">

@@ -15,8 +15,14 @@ pub const EVERY: u64 = 4;
 /// What changes when the slow panels are to be drawn again: every `EVERY`-th frame while playing,
 /// every frame while paused (a step, a seek or a pause shows at once).
 pub fn beat(frames: u64, playing: bool) -> (bool, u64) {
+    beat_at(frames, playing, 0)
+}
+
+/// The same, `phase` frames early: the event log beats halfway between the clock's beats, so the
+/// two are not laid out and painted in the same frame.
+pub fn beat_at(frames: u64, playing: bool, phase: u64) -> (bool, u64) {
     if playing {
-        (true, frames / EVERY)
+        (true, (frames + phase) / EVERY)
     } else {
         (false, frames)
     }
@@ -52,5 +58,12 @@ mod tests {
             beat(8, false),
             "pausing draws the last frame"
         );
+        let changes = |phase| {
+            (1..=12)
+                .filter(|&f| beat_at(f, true, phase) != beat_at(f - 1, true, phase))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(changes(0), [4, 8, 12]);
+        assert_eq!(changes(2), [2, 6, 10], "half a beat apart");
     }
 }
