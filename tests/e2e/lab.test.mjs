@@ -146,11 +146,12 @@ test('first detection, message load and Lifeguard are charted with their theory'
   assert.equal(csv.length, 6, 'a row per number of slow members');
 });
 
-test('a job whose worker dies or cannot read it fails by name, and the run still finishes', async () => {
+test('a job whose worker dies, cannot read it or never answers fails by name, and the run still finishes', async () => {
   // Test-only hooks of the lab's address (quorate_view::lab::LabHooks): job 2 is sent as a panic (its
-  // worker traps), job 5 as bytes that are not a job.
+  // worker traps), job 5 as bytes that are not a job, job 4 as a loop that never answers (the watchdog
+  // gives up on it after 3 s instead of the page's 120).
   await ctx.page.goto('about:blank');
-  await ctx.page.goto(ctx.url + 'lab.html#crash-job=2&garble-job=5');
+  await ctx.page.goto(ctx.url + 'lab.html#crash-job=2&garble-job=5&hang-job=4&job-limit=3');
   // The page is ready (its chain worker has answered) before the form is changed, as in the first test.
   await ctx.page.getByTestId('markov-summary').filter({ hasText: 'round' }).waitFor({ timeout: 30_000 });
   await ctx.page.getByTestId('lab-experiment').selectOption('fig16');
@@ -158,19 +159,21 @@ test('a job whose worker dies or cannot read it fails by name, and the run still
   await ctx.page.getByTestId('lab-run').click();
   await ctx.page.getByTestId('lab-progress').filter({ hasText: '100%' }).waitFor({ timeout: 120_000 });
   assert.equal(await text('lab-done'), ' 7 of 7 jobs');
-  assert.equal(await text('lab-failed-count'), '· 2 failed');
+  assert.equal(await text('lab-failed-count'), '· 3 failed');
   const failed = await text('lab-failed');
-  assert.match(failed, /2 jobs failed/);
+  assert.match(failed, /3 jobs failed/);
+  assert.match(failed, /job 4 \(Figure 16, 150-175 ms, seed 1\): its worker gave no answer within 3 s and was stopped/);
   assert.match(failed, /job 2 \(Figure 16, 150-151 ms, seed 1\): its worker (panicked: [\s\S]*told to panic|failed: )/);
   assert.match(failed, /job 5 \(Figure 16, 150-200 ms, seed 1\): its worker could not read the job: malformed message/);
-  // The other five answered: their ranges are in the chart with one trial each.
+  // The other four answered: their ranges are in the chart with one trial each.
   const svg = await ctx.page.getByTestId('fig16-chart').innerHTML();
   assert.match(svg, /150-150 ms \(1\)/);
   assert.doesNotMatch(svg, /150-151 ms/);
+  assert.doesNotMatch(svg, /150-175 ms/);
   assert.equal(await ctx.page.getByTestId('lab-run').isDisabled(), false, 'the run is over');
   await ctx.shot('lab-failed-jobs.png');
   for (let i = 0; i < 50 && ctx.page.workers().length > 1; i++) await ctx.page.waitForTimeout(100);
-  assert.equal(ctx.page.workers().length, 1, 'the pool is gone, the dead worker too; the chain worker stays');
+  assert.equal(ctx.page.workers().length, 1, 'the pool is gone, the dead and the stopped worker too; the chain worker stays');
 
   // A hook the address does not know is named, not ignored.
   await ctx.page.goto('about:blank');

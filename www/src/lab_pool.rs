@@ -5,16 +5,19 @@
 //! panics (its worker answers `Panicked`, then traps), a worker that raises an `error` event (a wasm
 //! trap, a script that fails), an answer the page cannot decode, or a job the worker could not decode
 //! (answered `Refused` with id 0) each fail the job that worker held, and a dead worker is replaced
-//! while jobs are left. Only a worker that fails before it ever took a job breaks the run: nothing
-//! says that its replacement would do better.
+//! while jobs are left. A job that runs longer than its limit (`JOB_LIMIT_S`, a test may set less) fails
+//! too: a watchdog checks every second, ends the worker that holds it (a loop in a measurement never
+//! answers) and starts another. Only a worker that fails before it ever took a job breaks the run:
+//! nothing says that its replacement would do better.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
+use gloo::timers::callback::Interval;
 use js_sys::{Array, Uint8Array};
 use quorate_view::codec::{decode, encode};
-use quorate_view::lab::{LabAnswer, LabHooks, LabJob, LabOutcome, LabTask};
+use quorate_view::lab::{LabAnswer, LabHooks, LabJob, LabOutcome, LabTask, JOB_LIMIT_S};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions};
@@ -130,8 +133,19 @@ pub enum PoolEvent {
 
 struct Slot {
     worker: LabWorker,
-    /// The job this worker holds, if any.
+    /// The job this worker holds, if any, and when it was handed out (ms, `Date.now()`).
     job: Option<u32>,
+    since: f64,
+}
+
+impl Slot {
+    fn new(worker: LabWorker) -> Slot {
+        Slot {
+            worker,
+            job: None,
+            since: 0.0,
+        }
+    }
 }
 
 /// The pool of a run: jobs not yet handed out, and the workers.
@@ -145,6 +159,9 @@ pub struct Pool {
     hooks: LabHooks,
     report: Option<Rc<dyn Fn(PoolEvent)>>,
     this: Weak<RefCell<Pool>>,
+    /// Checks every second for a job over its limit; dropped (never from its own tick) when the pool
+    /// ends.
+    watchdog: Option<Interval>,
 }
 
 pub type SharedPool = Rc<RefCell<Pool>>;
@@ -152,12 +169,51 @@ pub type SharedPool = Rc<RefCell<Pool>>;
 impl Pool {
     /// Ends every worker and forgets the jobs left.
     pub fn end(&mut self) {
+        self.end_workers();
+        self.watchdog = None;
+    }
+
+    /// `end` but for the watchdog, which may be the caller.
+    fn end_workers(&mut self) {
         self.queue.clear();
         for slot in self.slots.drain(..).flatten() {
             slot.worker.end();
         }
         self.retired.clear();
         self.report = None;
+    }
+
+    fn limit_s(&self) -> u32 {
+        self.hooks.job_limit_s.unwrap_or(JOB_LIMIT_S)
+    }
+
+    /// The watchdog's tick: every job held longer than its limit at `now` (ms) fails, and its worker
+    /// is replaced.
+    fn overdue(&mut self, now: f64) -> Vec<PoolEvent> {
+        let limit = self.limit_s();
+        let late: Vec<(usize, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(w, slot)| {
+                let slot = slot.as_ref()?;
+                let id = slot.job?;
+                (now - slot.since >= f64::from(limit) * 1_000.0).then_some((w, id))
+            })
+            .collect();
+        let mut events = Vec::new();
+        for (w, id) in late {
+            events.push(PoolEvent::Failed {
+                id,
+                message: format!("its worker gave no answer within {limit} s and was stopped"),
+            });
+            if let Err(e) = self.replace(w) {
+                events.push(PoolEvent::Broken(e));
+                self.end_workers();
+                break;
+            }
+        }
+        events
     }
 
     /// Hands worker `w` the next job, if any is left.
@@ -169,7 +225,13 @@ impl Pool {
             return;
         };
         slot.job = Some(job.id);
-        if self.hooks.garble_job == Some(job.id) {
+        slot.since = js_sys::Date::now();
+        if self.hooks.hang_job == Some(job.id) {
+            slot.worker.post(&LabJob {
+                id: job.id,
+                task: LabTask::Hang,
+            });
+        } else if self.hooks.garble_job == Some(job.id) {
             slot.worker.post_bytes(b"\xff\xff\xff\xff");
         } else if self.hooks.crash_job == Some(job.id) {
             slot.worker.post(&LabJob {
@@ -191,7 +253,7 @@ impl Pool {
             return Ok(());
         }
         let worker = self.spawn(w)?;
-        self.slots[w] = Some(Slot { worker, job: None });
+        self.slots[w] = Some(Slot::new(worker));
         Ok(())
     }
 
@@ -322,12 +384,30 @@ pub fn start(
     p.queue = jobs.into();
     for w in 0..size.max(1) {
         match p.spawn(w) {
-            Ok(worker) => p.slots.push(Some(Slot { worker, job: None })),
+            Ok(worker) => p.slots.push(Some(Slot::new(worker))),
             Err(e) => {
                 p.end();
                 return Err(e);
             }
         }
     }
+    let this = p.this.clone();
+    p.watchdog = Some(Interval::new(1_000, move || {
+        let Some(pool) = this.upgrade() else {
+            return;
+        };
+        let (events, report) = {
+            let Ok(mut p) = pool.try_borrow_mut() else {
+                return;
+            };
+            let report = p.report.clone();
+            (p.overdue(js_sys::Date::now()), report)
+        };
+        if let Some(report) = report {
+            for event in events {
+                report(event);
+            }
+        }
+    }));
     Ok(())
 }

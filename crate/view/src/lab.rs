@@ -144,6 +144,9 @@ pub enum LabTask {
     /// Panic, as a bug in a measurement would: what the page sends in place of a job named by the
     /// test-only `crash-job` of its address (see `LabHooks`).
     Panic,
+    /// Never answer, as a measurement stuck in a loop would: what the page sends in place of a job
+    /// named by the test-only `hang-job` of its address.
+    Hang,
 }
 
 impl LabTask {
@@ -169,6 +172,7 @@ impl LabTask {
                 spread.n, spread.fanout, spread.loss
             ),
             LabTask::Panic => "a crash test".to_string(),
+            LabTask::Hang => "a hang test".to_string(),
         }
     }
 }
@@ -238,15 +242,22 @@ pub struct LabAnswer {
     pub outcome: LabOutcome,
 }
 
+/// How long a lab job may run before the page gives up on it, ends its worker and starts another:
+/// about ten times the slowest job (a Lifeguard pair, 1.5 s natively) on a slow machine.
+pub const JOB_LIMIT_S: u32 = 120;
+
 /// Test-only hooks the lab page reads from its address (`lab.html#crash-job=3&garble-job=5`), so
 /// end-to-end tests can make a job fail for real: `crash-job=K` sends job K as `LabTask::Panic` (its
 /// worker traps), `garble-job=K` sends job K as bytes that are not a job (its worker cannot decode
-/// it). Job numbers count from 1 in the run's order. A page opened without them runs every job as
-/// planned.
+/// it), `hang-job=K` sends job K as `LabTask::Hang` (its worker never answers), and `job-limit=S`
+/// gives up on a job after S seconds instead of [`JOB_LIMIT_S`]. Job numbers count from 1 in the run's
+/// order. A page opened without them runs every job as planned.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LabHooks {
     pub crash_job: Option<u32>,
     pub garble_job: Option<u32>,
+    pub hang_job: Option<u32>,
+    pub job_limit_s: Option<u32>,
 }
 
 impl LabHooks {
@@ -263,18 +274,24 @@ impl LabHooks {
             let slot = match key {
                 "crash-job" => &mut hooks.crash_job,
                 "garble-job" => &mut hooks.garble_job,
-                _ => {
-                    return Err(format!(
-                    "the lab's address knows only crash-job and garble-job (test-only), not {:?}",
+                "hang-job" => &mut hooks.hang_job,
+                "job-limit" => &mut hooks.job_limit_s,
+                _ => return Err(format!(
+                    "the lab's address knows only crash-job, garble-job, hang-job and job-limit \
+                         (test-only), not {:?}",
                     clip(key)
-                ))
-                }
+                )),
+            };
+            let what = if key == "job-limit" {
+                "a number of seconds from 1"
+            } else {
+                "a job number from 1"
             };
             match value.parse::<u32>() {
                 Ok(k) if k >= 1 => *slot = Some(k),
                 _ => {
                     return Err(format!(
-                        "{key} in the lab's address must be a job number from 1, got {:?}",
+                        "{key} in the lab's address must be {what}, got {:?}",
                         clip(value)
                     ))
                 }
@@ -512,7 +529,16 @@ mod tests {
             LabHooks::parse("#crash-job=3&garble-job=5"),
             Ok(LabHooks {
                 crash_job: Some(3),
-                garble_job: Some(5)
+                garble_job: Some(5),
+                ..LabHooks::default()
+            })
+        );
+        assert_eq!(
+            LabHooks::parse("hang-job=2&job-limit=4"),
+            Ok(LabHooks {
+                hang_job: Some(2),
+                job_limit_s: Some(4),
+                ..LabHooks::default()
             })
         );
         for (bad, says) in [
@@ -522,6 +548,10 @@ mod tests {
             ),
             ("#crash-job=x", "got \"x\""),
             ("#garble-job", "garble-job in the lab's address"),
+            (
+                "#job-limit=0",
+                "job-limit in the lab's address must be a number of seconds from 1, got \"0\"",
+            ),
             ("#<script>=1", "not \"<script>\""),
         ] {
             let message = LabHooks::parse(bad).unwrap_err();

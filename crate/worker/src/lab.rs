@@ -120,6 +120,9 @@ pub fn run(task: &LabTask) -> LabOutcome {
             )),
         },
         LabTask::Panic => panic!("lab worker told to panic (crash test)"),
+        LabTask::Hang => loop {
+            std::hint::spin_loop();
+        },
     }
 }
 
