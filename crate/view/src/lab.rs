@@ -276,11 +276,13 @@ impl LabHooks {
                 "garble-job" => &mut hooks.garble_job,
                 "hang-job" => &mut hooks.hang_job,
                 "job-limit" => &mut hooks.job_limit_s,
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "the lab's address knows only crash-job, garble-job, hang-job and job-limit \
                          (test-only), not {:?}",
                     clip(key)
-                )),
+                ))
+                }
             };
             let what = if key == "job-limit" {
                 "a number of seconds from 1"
