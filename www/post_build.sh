@@ -30,7 +30,20 @@ grep -q 'first-contentful-paint' index.html || {
   exit 1
 }
 
-# The player's shell is its own waiting box, the one its app draws until the first frame.
+# The player's shell is its own waiting box, the one its app draws until the first frame, and a
+# script that draws a lesson's title and introduction in it as soon as the lesson's text is here
+# (embed-intro.html; the app keeps the shell until it draws the same). The player's app loads once
+# that has painted (or at once when there is none): its wasm does not hold up the text.
 sed -e 's|<title>[^<]*</title>|<title>Quorate player</title>|' \
-  -e '/<!-- shell/,/<!-- \/shell -->/c\    <main class="embed loading" id="shell" aria-busy="true">Starting the simulation…</main>' \
+  -e '/<!-- shell/,/<!-- \/shell -->/c\    <main class="embed loading" id="shell" aria-busy="true">Starting the simulation…</main>\n    <!-- intro -->' \
   index.html > embed.html
+files=$(grep -v '^#' lessons/index.txt | tr -s ' \n' ' ' | sed 's/ *$//')
+sed -e "s|@LESSON_FILES@|$files|" "$TRUNK_SOURCE_DIR/embed-intro.html" > embed-intro.tmp
+sed -i -e '/<!-- intro -->/r embed-intro.tmp' -e '/<!-- intro -->/d' embed.html
+rm embed-intro.tmp
+sed -i -e 's|^const wasm = await init(|await window.quorateIntro;\n&|' embed.html
+grep -q 'lesson-say' embed.html && grep -q '01-election.lesson' embed.html && ! grep -q '@LESSON_FILES@' embed.html \
+  && grep -q '^await window.quorateIntro' embed.html || {
+  echo "post_build.sh: embed.html lacks the introduction's script; update the sed above" >&2
+  exit 1
+}

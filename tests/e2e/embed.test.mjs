@@ -2,7 +2,8 @@
 // drives one of them through the postMessage API and hears its events; a player ignores requests from
 // a host on another origin that did not opt in, and obeys one that did (data-allow-origin); a URL carrying script-like text is refused with a
 // message while the player still plays; the built site works from a sub-path (/quorate/); a lesson's
-// introduction is on screen before its run has loaded.
+// introduction is on screen before its run has loaded, and before the player asks for its orchestrator;
+// the page's own script draws it before any wasm, as the app does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, symlink, rm } from 'node:fs/promises';
@@ -196,10 +197,16 @@ test('the built site works from a sub-path', async () => {
 });
 
 test("a lesson's introduction is on screen before its run has loaded", async () => {
-  // Hold the orchestrator's wasm: the player has the lesson's text, not yet its run.
+  // Hold the orchestrator's wasm: the player has the lesson's text, not yet its run. The orchestrator
+  // is asked for only once the introduction is on screen, so that it does not hold up that paint.
   let release;
   const held = new Promise((go) => (release = go));
   let asked = false;
+  let introFirst;
+  await ctx.page.route('**/worker.js', async (route) => {
+    introFirst ??= await ctx.page.evaluate(() => Boolean(document.querySelector('.lesson h2')));
+    await route.continue();
+  });
   await ctx.page.route('**/worker_bg.wasm', async (route) => {
     asked = true;
     await held;
@@ -209,8 +216,10 @@ test("a lesson's introduction is on screen before its run has loaded", async () 
     await ctx.page.goto(ctx.url + 'embed.html#lesson=election');
     await ctx.page.locator('.lesson h2').filter({ hasText: /election/i }).waitFor({ timeout: 30_000 });
     await ctx.page.getByText('Five servers start up.').waitFor();
-    assert.equal(await ctx.page.getByTestId('digest').count(), 0, 'no frame yet');
+    for (let i = 0; !asked && i < 300; i++) await ctx.page.waitForTimeout(100);
     assert.ok(asked, 'the orchestrator was held');
+    assert.equal(introFirst, true, 'the orchestrator was asked for only once the introduction was on screen');
+    assert.equal(await ctx.page.getByTestId('digest').count(), 0, 'no frame yet');
     await ctx.shot('embed-intro-early.png');
   } finally {
     release();
@@ -218,6 +227,40 @@ test("a lesson's introduction is on screen before its run has loaded", async () 
   await ctx.page.getByTestId('digest').waitFor({ timeout: 30_000 });
   await ctx.page.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor();
   await ctx.page.unroute('**/worker_bg.wasm');
+  await ctx.page.unroute('**/worker.js');
+});
+
+test("the page's own script draws every lesson's introduction as the app does, before any wasm", async () => {
+  const index = await (await fetch(ctx.url + 'lessons/index.txt')).text();
+  const names = index.split('\n').map((l) => l.trim()).filter((l) => l.endsWith('.lesson')).map((l) => l.replace(/^\d+-/, '').replace(/\.lesson$/, ''));
+  assert.ok(names.length >= 20, `${names.length} lessons in the index`);
+  const tab = await ctx.page.context().newPage();
+  const errors = [];
+  tab.on('pageerror', (err) => errors.push(String(err)));
+  // The app's wasm waits until the shell's introduction has been read; no orchestrator ever loads.
+  let release = () => {};
+  await tab.route((url) => /\/app-[0-9a-f]+_bg\.wasm$/.test(url.pathname), async (route) => {
+    await new Promise((go) => (release = go));
+    await route.continue().catch(() => {});
+  });
+  await tab.route((url) => /\/(worker|gossip|systems)\.js$/.test(url.pathname), () => {});
+  const intro = () => tab.evaluate(() => [...document.querySelectorAll('main .lesson h2, main .lesson p')].map((e) => e.textContent));
+  try {
+    for (const name of names) {
+      await tab.goto('about:blank');
+      await tab.goto(ctx.url + `embed.html#lesson=${name}`);
+      await tab.locator('#shell .lesson h2').waitFor({ timeout: 10_000 });
+      const early = await intro();
+      assert.equal(await tab.locator('main').count(), 1, `${name}: only the shell`);
+      release();
+      await tab.waitForFunction(() => !document.getElementById('shell') && document.querySelector('main .lesson h2'), null, { timeout: 30_000 });
+      assert.deepEqual(early, await intro(), `${name}: the shell's introduction is the app's`);
+    }
+  } finally {
+    release();
+    await tab.close();
+  }
+  assert.deepEqual(errors, []);
 });
 
 test('no errors in the console', () => {

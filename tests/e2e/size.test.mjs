@@ -27,6 +27,8 @@ const PAGES = [
   { name: 'playground, Consul', path: '#engine=consul&seed=3&nodes=7', ready: 'status-n7', ceiling: 880 * KB },
   { name: 'playground, etcd', path: '#engine=etcd&seed=3&nodes=7', ready: 'status-n7', ceiling: 880 * KB },
   { name: 'embed.html', path: 'embed.html#lesson=election', ready: 'digest', ceiling: 575 * KB },
+  // A gossip lesson: the player loads the gossip build at once, not the Raft build first.
+  { name: 'embed.html, gossip', path: 'embed.html#lesson=swim-detection', ready: 'digest', ceiling: 570 * KB },
   { name: 'lab.html', path: 'lab.html', ready: 'markov-summary', ceiling: 313 * KB },
 ];
 

@@ -31,13 +31,13 @@ const LOG_KEEP: usize = 400;
 
 #[component]
 pub fn App() -> Html {
+    // The player spawns its orchestrator itself, once it has painted (embed.rs).
+    if crate::embed::is_embed() {
+        return html! { <crate::embed::Embed /> };
+    }
     html! {
         <WorkerProvider<Orchestrator> path={crate::link::orchestrator_script()}>
-            if crate::embed::is_embed() {
-                <crate::embed::Embed />
-            } else {
-                <Playground />
-            }
+            <Playground />
         </WorkerProvider<Orchestrator>>
     }
 }
@@ -214,6 +214,9 @@ fn Playground() -> Html {
     });
 
     use_pacing(state.frames, state.playing, bridge.clone());
+    // The first frame draws the first screen; the node cards, the space-time diagram and the panels
+    // below follow, a part per task after each paint (stages.rs).
+    let parts = crate::stages::use_parts(state.frame.is_some(), 3);
 
     let on_select = {
         let dispatcher = state.dispatcher();
@@ -777,52 +780,56 @@ fn Playground() -> Html {
                     if let Some(spread) = &frame.spread {
                         <SpreadChart spread={spread.clone()} />
                     }
-                    if frame.grid.is_empty() {
+                    if frame.grid.is_empty() && parts >= 2 {
                         <Lamport frame={frame.clone()} />
                     }
                 </div>
                 <aside class="nodes" aria-label="Nodes">
-                    if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
-                        <LogLegend />
-                    }
-                    { for (0..frame.nodes.len()).map(|index| html! {
-                        <NodeCard frame={frame.clone()} {index} side_b={state.side_b.contains(&frame.nodes[index].id)}
-                            send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
-                    }) }
-                    if let Some(node) = selected {
-                        <dl class="details" aria-label={format!("details of n{}", node.id)}>
-                            { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
-                        </dl>
-                        if !node.automata.is_empty() {
-                            <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
+                    if parts >= 1 {
+                        if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
+                            <LogLegend />
                         }
-                        if frame.hosting.per_node && node.status != NodeStatus::Down {
-                            <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
-                                title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
-                                { "crash its worker" }
-                            </button>
+                        { for (0..frame.nodes.len()).map(|index| html! {
+                            <NodeCard frame={frame.clone()} {index} side_b={state.side_b.contains(&frame.nodes[index].id)}
+                                send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
+                        }) }
+                        if let Some(node) = selected {
+                            <dl class="details" aria-label={format!("details of n{}", node.id)}>
+                                { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
+                            </dl>
+                            if !node.automata.is_empty() {
+                                <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
+                            }
+                            if frame.hosting.per_node && node.status != NodeStatus::Down {
+                                <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
+                                    title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
+                                    { "crash its worker" }
+                                </button>
+                            }
                         }
                     }
                 </aside>
             </div>
-            { timeline(&shown, on_seek, on_branch) }
-            <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
-            <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
-            <section class="log" aria-label="Event log">
-                <h2>{ "Event log" }
-                    <input type="search" class="filter" placeholder="filter: n3 MsgVote drop…" aria-label="filter the event log"
-                        title="Show only the lines that contain every word typed here"
-                        value={(*log_filter).clone()}
-                        oninput={{
-                            let log_filter = log_filter.clone();
-                            Callback::from(move |e: InputEvent| {
-                                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-                                log_filter.set(input.value());
-                            })
-                        }} />
-                </h2>
-                <pre data-testid="log" tabindex="0">{ (*log).clone() }</pre>
-            </section>
+            if parts >= 3 {
+                { timeline(&shown, on_seek, on_branch) }
+                <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
+                <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
+                <section class="log" aria-label="Event log">
+                    <h2>{ "Event log" }
+                        <input type="search" class="filter" placeholder="filter: n3 MsgVote drop…" aria-label="filter the event log"
+                            title="Show only the lines that contain every word typed here"
+                            value={(*log_filter).clone()}
+                            oninput={{
+                                let log_filter = log_filter.clone();
+                                Callback::from(move |e: InputEvent| {
+                                    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                                    log_filter.set(input.value());
+                                })
+                            }} />
+                    </h2>
+                    <pre data-testid="log" tabindex="0">{ (*log).clone() }</pre>
+                </section>
+            }
             if *help_open {
                 <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
             }

@@ -25,11 +25,11 @@ use quorate_view::link::parse_fragment;
 use quorate_view::{EngineKind, Frame, Hosting, RunSetup, UiCommand};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
-use yew_agent::worker::use_worker_bridge;
 
 use crate::lesson::{lesson_in_fragment, load_named, page_title, LessonPanel};
-use crate::link::Orchestrator;
+use crate::link::use_lazy_orchestrator;
 use crate::ring::Ring;
+use crate::stages::after_paint;
 
 /// Whether this page is the embeddable player.
 pub fn is_embed() -> bool {
@@ -240,19 +240,17 @@ fn default_setup() -> RunSetup {
 #[component]
 pub fn Embed() -> Html {
     let state = use_reducer(State::default);
+    // Spawned at the first command: a lesson's introduction paints before the orchestrator loads.
     let bridge = {
         let dispatcher = state.dispatcher();
-        use_worker_bridge::<Orchestrator, _>(move |bytes: Vec<u8>| {
+        use_lazy_orchestrator(move |bytes: Vec<u8>| {
             match decode::<Frame>(&bytes, "a frame from the orchestrator") {
                 Ok(frame) => dispatcher.dispatch(Action::Frame(frame)),
                 Err(e) => dispatcher.dispatch(Action::Notice(e.to_string())),
             }
         })
     };
-    let send = {
-        let bridge = bridge.clone();
-        Callback::from(move |command: UiCommand| bridge.send(encode(&command)))
-    };
+    let send = Callback::from(move |command: UiCommand| bridge.emit(encode(&command)));
     let host = use_mut_ref(String::new);
     let host = Host { target: host };
     // What restart goes back to: the run the URL or the last `load` asked for.
@@ -282,9 +280,14 @@ pub fn Embed() -> Html {
         Callback::from(move |(_, text): (String, String)| {
             dispatcher.dispatch(Action::SetPlaying(false));
             dispatcher.dispatch(Action::Intro(LessonIntro::read(&text)));
-            send.emit(UiCommand::LoadLesson {
-                text,
-                hosting: Hosting::Inline,
+            // The introduction first: the orchestrator (spawned by this command, the first) loads
+            // once it is on screen, so its script and wasm do not hold up that paint.
+            let send = send.clone();
+            after_paint(move || {
+                send.emit(UiCommand::LoadLesson {
+                    text,
+                    hosting: Hosting::Inline,
+                })
             });
         })
     };
@@ -299,9 +302,8 @@ pub fn Embed() -> Html {
         })
     };
 
-    // Start: the worker script, then the run or lesson the fragment names.
+    // Start: the run or lesson the fragment names.
     {
-        let send = send.clone();
         let start_run = start_run.clone();
         let on_lesson = on_lesson.clone();
         let on_lesson_error = on_lesson_error.clone();
@@ -310,9 +312,6 @@ pub fn Embed() -> Html {
         let lesson_due = lesson_due.clone();
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
-            send.emit(UiCommand::Hello {
-                worker_script: crate::link::orchestrator_address(),
-            });
             let own = window.location().origin().unwrap_or_default();
             let hash = window.location().hash().unwrap_or_default();
             *host.target.borrow_mut() = match allowed_origin(&hash) {
@@ -513,6 +512,20 @@ pub fn Embed() -> Html {
         .frame
         .clone()
         .filter(|f| f.lesson.is_some() || !*lesson_due.borrow());
+    // The page's static waiting box (`#shell`, which the page's own script may have filled with the
+    // lesson's introduction already: post_build.sh) stays until the player has more to draw than it;
+    // then the player's first drawing replaces it in the same task.
+    let bare = frame.is_none() && state.intro.is_none() && state.notice.is_none();
+    use_effect_with(bare, |bare| {
+        if !*bare {
+            if let Some(shell) = gloo::utils::document().get_element_by_id("shell") {
+                shell.remove();
+            }
+        }
+    });
+    if bare && gloo::utils::document().get_element_by_id("shell").is_some() {
+        return html! {};
+    }
     // Until the first frame: the lesson's introduction, in the panel it will stay in, as soon as its
     // text is here (before the orchestrator has loaded), so the reader has something to read at once.
     // Keyed apart from the player, which replaces it whole when the run starts: nothing moves.

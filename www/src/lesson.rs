@@ -5,7 +5,7 @@
 //! (`UiCommand::LoadLesson`), which sends the lesson back with every frame (`Frame::lesson`).
 
 use quorate_view::lesson::{
-    check_lesson_name, lesson_link, lesson_name, parse_lesson_link, LessonLink,
+    check_lesson_name, known_lesson, lesson_link, lesson_name, parse_lesson_link, LessonLink,
 };
 use quorate_view::LessonView;
 use yew::prelude::*;
@@ -48,11 +48,15 @@ pub async fn lesson_files() -> Result<Vec<String>, String> {
 /// Fetches the lesson a URL or a message names (`election`), checking the name first.
 pub async fn lesson_text(name: &str) -> Result<(String, String), String> {
     let name = check_lesson_name(name)?;
-    let files = lesson_files().await?;
-    let file = files
-        .iter()
-        .find(|f| lesson_name(f) == name)
-        .ok_or_else(|| format!("there is no lesson called `{name}`"))?;
+    // The site's own lessons are in the page's table: no wait for the index.
+    let file = match known_lesson(name) {
+        Some((file, _)) => file.to_string(),
+        None => lesson_files()
+            .await?
+            .into_iter()
+            .find(|f| lesson_name(f) == name)
+            .ok_or_else(|| format!("there is no lesson called `{name}`"))?,
+    };
     let text = fetch_text(&format!("lessons/{file}")).await?;
     Ok((name.to_string(), text))
 }

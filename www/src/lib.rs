@@ -23,6 +23,7 @@ pub mod pacing;
 pub mod plot;
 pub mod ring;
 pub mod ring_layer;
+pub mod stages;
 pub mod systems;
 pub mod throttle;
 pub mod url;

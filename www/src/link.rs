@@ -6,22 +6,71 @@
 //! types for yew-agent's bridge: encoded commands go in, encoded frames come out. Its methods never run in this binary;
 //! the worker registers the real implementation on its side of the wire.
 
+use std::rc::Rc;
 use std::sync::OnceLock;
 
-use quorate_view::EngineKind;
-use yew_agent::worker::{HandlerId, Worker, WorkerScope};
+use quorate_view::codec::encode;
+use quorate_view::lesson::known_lesson;
+use quorate_view::{EngineKind, UiCommand};
+use yew::prelude::*;
+use yew_agent::worker::{HandlerId, Worker, WorkerBridge, WorkerScope};
+use yew_agent::Spawnable;
 
-/// The orchestrator script the page talks to: the build with the engine of the run its address names
-/// (`EngineKind::script`), so that the page downloads that engine and not the others. A run of
-/// another engine is relayed by it to its own build. Read once, as the page loads.
+/// The orchestrator script the page talks to: the build with the engine of the run or lesson its
+/// address names (`EngineKind::script`; a lesson's engine from `quorate_view::lesson::LESSONS`), so
+/// that the page downloads that engine and not the others. A run of another engine is relayed by it
+/// to its own build. Read once, as the page loads.
 pub fn orchestrator_script() -> &'static str {
     static SCRIPT: OnceLock<&'static str> = OnceLock::new();
     SCRIPT.get_or_init(|| {
         let hash = gloo::utils::window().location().hash().unwrap_or_default();
-        crate::url::parse_fragment(&hash)
-            .map_or(EngineKind::Raft, |wanted| wanted.engine)
+        let lesson = crate::lesson::lesson_in_fragment(&hash)
+            .and_then(|name| known_lesson(&name))
+            .map(|(_, engine)| engine);
+        lesson
+            .unwrap_or_else(|| {
+                crate::url::parse_fragment(&hash).map_or(EngineKind::Raft, |wanted| wanted.engine)
+            })
             .script()
     })
+}
+
+/// The orchestrator, spawned at the first command sent rather than as the page mounts, so that a
+/// page can paint what it has before the orchestrator's script and wasm compete with it. The first
+/// command is preceded by `Hello` (the script's address, for node workers). Outputs go to the latest
+/// `on_output` (refreshed at every render, as yew-agent's own bridge hook does).
+#[hook]
+pub fn use_lazy_orchestrator<F>(on_output: F) -> Callback<Vec<u8>>
+where
+    F: Fn(Vec<u8>) + 'static,
+{
+    let on_output: Rc<dyn Fn(Vec<u8>)> = Rc::new(on_output);
+    let current = use_mut_ref({
+        let on_output = on_output.clone();
+        move || on_output
+    });
+    *current.borrow_mut() = on_output;
+    let bridge = use_mut_ref(|| None::<WorkerBridge<Orchestrator>>);
+    (*use_memo((), move |_| {
+        Callback::from(move |bytes: Vec<u8>| {
+            let mut bridge = bridge.borrow_mut();
+            let bridge = bridge.get_or_insert_with(|| {
+                let current = current.clone();
+                let bridge = Orchestrator::spawner()
+                    .callback(move |output| {
+                        let on_output = current.borrow().clone();
+                        on_output(output)
+                    })
+                    .spawn(orchestrator_script());
+                bridge.send(encode(&UiCommand::Hello {
+                    worker_script: orchestrator_address(),
+                }));
+                bridge
+            });
+            bridge.send(bytes);
+        })
+    }))
+    .clone()
 }
 
 /// The address of the orchestrator script, which its node workers load too.

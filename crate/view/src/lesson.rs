@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::EngineKind;
+
 /// A lesson being played.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LessonView {
@@ -102,6 +104,42 @@ pub fn check_lesson_name(name: &str) -> Result<&str, String> {
                 .collect::<String>()
         ))
     }
+}
+
+/// Every lesson the site serves, in `lessons/index.txt`'s order: its file and the engine it runs.
+/// The player reads a lesson's file and its orchestrator build from here, without waiting for the
+/// index; a test (crate/worker's `session::tests::lessons`) holds it to the index and the lessons'
+/// own `engine` lines, so it cannot go stale.
+pub const LESSONS: &[(&str, EngineKind)] = &[
+    ("01-election.lesson", EngineKind::Raft),
+    ("02-split-vote.lesson", EngineKind::Raft),
+    ("03-log-replication.lesson", EngineKind::Raft),
+    ("04-leader-crash.lesson", EngineKind::Raft),
+    ("05-stale-leader.lesson", EngineKind::Raft),
+    ("06-log-repair.lesson", EngineKind::Raft),
+    ("07-disruptive-rejoin.lesson", EngineKind::Raft),
+    ("08-prevote.lesson", EngineKind::Raft),
+    ("09-checkquorum.lesson", EngineKind::Raft),
+    ("10-stale-read.lesson", EngineKind::Kv),
+    ("11-read-index.lesson", EngineKind::Kv),
+    ("12-snapshot.lesson", EngineKind::Raft),
+    ("13-membership.lesson", EngineKind::Raft),
+    ("14-transfer.lesson", EngineKind::Raft),
+    ("15-swim-detection.lesson", EngineKind::Gossip),
+    ("16-suspicion-refutation.lesson", EngineKind::Gossip),
+    ("17-slow-node-no-lifeguard.lesson", EngineKind::Gossip),
+    ("18-lifeguard.lesson", EngineKind::Gossip),
+    ("19-rumor-spread.lesson", EngineKind::Gossip),
+    ("20-consul-lock.lesson", EngineKind::Consul),
+    ("21-etcd-lock.lesson", EngineKind::Etcd),
+];
+
+/// The file and engine of the lesson a URL or a message names (`election`), if the site has it.
+pub fn known_lesson(name: &str) -> Option<(&'static str, EngineKind)> {
+    LESSONS
+        .iter()
+        .copied()
+        .find(|(file, _)| lesson_name(file) == name)
 }
 
 /// Largest page number a link may name; the lesson itself bounds it further.

@@ -158,3 +158,41 @@ fn the_players_early_intro_is_the_lessons_own() {
     }
     assert!(seen >= 20, "{seen} lessons in {dir}");
 }
+
+/// The page's table of lessons (`quorate_view::lesson::LESSONS`: file and engine, which picks the
+/// player's orchestrator build before the lesson's text is here) is the index, in its order, with
+/// each lesson's own engine.
+#[test]
+fn the_pages_lesson_table_is_the_index_and_the_lessons_engines() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/lessons");
+    let index = std::fs::read_to_string(format!("{dir}/index.txt")).unwrap();
+    let mut files = Vec::new();
+    for file in index.lines().map(str::trim) {
+        if file.is_empty() || file.starts_with('#') {
+            continue;
+        }
+        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        let lesson = quorate_lesson::Lesson::parse(&text).unwrap();
+        let engine = EngineKind::parse(lesson.engine())
+            .unwrap_or_else(|| panic!("{file}: engine `{}`", lesson.engine()));
+        files.push((file.to_string(), engine));
+    }
+    let table: Vec<_> = quorate_view::lesson::LESSONS
+        .iter()
+        .map(|(file, engine)| (file.to_string(), *engine))
+        .collect();
+    assert_eq!(table, files);
+    assert!(
+        files.len() >= 20,
+        "{} lessons in {dir}/index.txt",
+        files.len()
+    );
+    for (file, engine) in &files {
+        let name = quorate_view::lesson::lesson_name(file);
+        assert_eq!(
+            quorate_view::lesson::known_lesson(name),
+            Some((file.as_str(), *engine))
+        );
+    }
+    assert_eq!(quorate_view::lesson::known_lesson("no-such-lesson"), None);
+}
