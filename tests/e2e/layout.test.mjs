@@ -1,6 +1,7 @@
 // The page does not jump while it starts: the static shell, the app's waiting view and the first frames
 // keep their boxes, so the layout shifts the browser reports (the score behind Lighthouse's CLS) stay
-// near zero on a phone-sized and a desktop-sized window, for the playground and the embedded player.
+// near zero on a phone-sized and a desktop-sized window, for the playground and the embedded player;
+// and nothing makes the page wider than the window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ async function shifts(path, width, height, ms) {
     await page.waitForTimeout(ms);
     const name = `layout-${path.startsWith('embed') ? 'embed' : 'playground'}-${width}.png`;
     await page.screenshot({ path: join(artifacts, name) });
-    return await page.evaluate(() => window.__shifts);
+    return await page.evaluate(() => ({ list: window.__shifts, scrollWidth: document.documentElement.scrollWidth }));
   } finally {
     await page.close();
   }
@@ -42,7 +43,8 @@ for (const [width, height] of [
 ]) {
   for (const path of ['#v=1&engine=raft&seed=18301114668627231234&nodes=5', 'embed.html#lesson=election']) {
     test(`${path.startsWith('embed') ? 'the player' : 'the playground'} at ${width}×${height} starts without layout shifts`, async (t) => {
-      const list = await shifts(path, width, height, 4_000);
+      const { list, scrollWidth } = await shifts(path, width, height, 4_000);
+      assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px window (it scrolls sideways)`);
       const total = list.reduce((sum, s) => sum + s.value, 0);
       t.diagnostic(`layout shifts: ${total.toFixed(4)}`);
       assert.ok(
