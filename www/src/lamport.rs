@@ -259,8 +259,7 @@ pub fn Lamport(props: &LamportProps) -> Html {
             <div class="lanes">
             <canvas ref={canvas} width={((WIDTH * density) as u32).to_string()} height={((height * density) as u32).to_string()}
                 role="img" data-lanes={lanes.len().to_string()} data-arrows={count.to_string()}
-                aria-label={format!("space-time diagram of the last {:.2} s: one lane per node ({}); each message an arrow from its sender at the time it left to its receiver at the time it arrived",
-                    window as f64 / 1e6,
+                aria-label={format!("space-time diagram of recent messages: one lane per node ({}); each message an arrow from its sender at the time it left to its receiver at the time it arrived",
                     lanes.iter().map(|(id, down)| format!("n{id}{}", if *down { " down" } else { "" })).collect::<Vec<_>>().join(", "))} />
             <LaneNames lanes={lanes.iter().map(|&(id, _)| id).collect::<Vec<_>>()} />
             </div>
