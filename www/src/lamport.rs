@@ -210,7 +210,8 @@ fn draw(
     Some(())
 }
 
-fn dash(pattern: &[f64]) -> wasm_bindgen::JsValue {
+/// A canvas line-dash pattern (`setLineDash`'s argument); empty for a solid line.
+pub(crate) fn dash(pattern: &[f64]) -> wasm_bindgen::JsValue {
     pattern
         .iter()
         .map(|&v| wasm_bindgen::JsValue::from(v))

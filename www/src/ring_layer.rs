@@ -13,6 +13,7 @@ use quorate_view::{Frame, NodeStatus};
 use wasm_bindgen::JsCast;
 
 use crate::app::role_class;
+use crate::lamport::dash;
 
 /// The ring's SVG units (its viewBox is `0 0 SIZE SIZE`).
 pub const SIZE: f64 = 500.0;
@@ -275,14 +276,6 @@ pub fn draw(el: &web_sys::HtmlCanvasElement, shapes: &Shapes, palette: &Palette)
         }
     }
     Some(())
-}
-
-fn dash(pattern: &[f64]) -> wasm_bindgen::JsValue {
-    pattern
-        .iter()
-        .map(|&v| wasm_bindgen::JsValue::from(v))
-        .collect::<js_sys::Array>()
-        .into()
 }
 
 #[cfg(test)]
