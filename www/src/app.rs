@@ -12,7 +12,6 @@ use quorate_view::{
 };
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-use yew_agent::worker::{use_worker_bridge, WorkerProvider};
 
 use crate::automaton::Automata;
 use crate::cards::NodeCard;
@@ -21,7 +20,7 @@ use crate::glossary;
 use crate::grid::Grid;
 use crate::help::{log_matches, Help, Theme};
 use crate::lamport::Lamport;
-use crate::link::Orchestrator;
+use crate::link::use_lazy_orchestrator;
 use crate::loggrid::LogLegend;
 use crate::ring::Ring;
 use crate::url;
@@ -31,15 +30,11 @@ const LOG_KEEP: usize = 400;
 
 #[component]
 pub fn App() -> Html {
-    // The player spawns its orchestrator itself, once it has painted (embed.rs).
+    // Both pages spawn their orchestrator once they have painted (link::use_lazy_orchestrator).
     if crate::embed::is_embed() {
         return html! { <crate::embed::Embed /> };
     }
-    html! {
-        <WorkerProvider<Orchestrator> path={crate::link::orchestrator_script()}>
-            <Playground />
-        </WorkerProvider<Orchestrator>>
-    }
+    html! { <Playground /> }
 }
 
 #[derive(Default, PartialEq)]
@@ -120,7 +115,7 @@ fn Playground() -> Html {
     });
     let bridge = {
         let dispatcher = state.dispatcher();
-        use_worker_bridge::<Orchestrator, _>(move |bytes: Vec<u8>| {
+        use_lazy_orchestrator(move |bytes: Vec<u8>| {
             match decode::<Frame>(&bytes, "a frame from the orchestrator") {
                 Ok(mut frame) => {
                     if let Some(json) = frame.export.take() {
@@ -137,7 +132,7 @@ fn Playground() -> Html {
     let bridge = {
         let bridge = bridge.clone();
         (*use_memo((), move |_| {
-            Callback::from(move |command: UiCommand| bridge.send(encode(&command)))
+            Callback::from(move |command: UiCommand| bridge.emit(encode(&command)))
         }))
         .clone()
     };
@@ -158,15 +153,6 @@ fn Playground() -> Html {
             bridge.emit(UiCommand::Start(setup));
         })
     };
-    {
-        // Node workers load the same script as the orchestrator; it needs the absolute address.
-        let bridge = bridge.clone();
-        use_effect_with((), move |_| {
-            bridge.emit(UiCommand::Hello {
-                worker_script: crate::link::orchestrator_address(),
-            });
-        });
-    }
     {
         let start = start.clone();
         let dispatcher = state.dispatcher();
@@ -214,9 +200,11 @@ fn Playground() -> Html {
     });
 
     use_pacing(state.frames, state.playing, bridge.clone());
-    // The first frame draws the first screen; the node cards, the space-time diagram and the panels
-    // below follow, a part per task after each paint (stages.rs).
-    let parts = crate::stages::use_parts(state.frame.is_some(), 3);
+    // The first frame draws the bar and the controls; the ring, the node cards, the space-time
+    // diagram and the panels below follow, a part per task after each paint, top to bottom, so that
+    // nothing drawn moves (stages.rs). At a phone's speed the whole page at once is a task of a
+    // quarter of a second, most of it compiling the code that draws it as it first runs.
+    let parts = crate::stages::use_parts(state.frame.is_some(), 5);
 
     let on_select = {
         let dispatcher = state.dispatcher();
@@ -760,59 +748,65 @@ fn Playground() -> Html {
             if let Some(notice) = &state.notice {
                 <p class="notice" role="status">{ notice }</p>
             }
-            <div class="tools">
-                <crate::faults::FaultPanel frame={frame.clone()} send={bridge.clone()} />
-                <crate::faults::ParamPanel engine={frame.engine} params={frame.params.clone()} on_apply={on_params} />
-            </div>
-            if let Some(reached) = &frame.reached {
-                <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
-            }
-            if let Some(lesson) = &frame.lesson {
-                <crate::lesson::LessonPanel lesson={lesson.clone()} on_page={on_lesson_page} />
-            }
-            <div class="stage">
-                <div class="view">
-                    if frame.grid.is_empty() {
-                        <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
-                    } else {
-                        <Grid cells={Rc::new(frame.grid.clone())} selected={state.selected} on_select={on_select.clone()} />
-                    }
-                    if let Some(spread) = &frame.spread {
-                        <SpreadChart spread={spread.clone()} />
-                    }
-                    if frame.grid.is_empty() && parts >= 2 {
-                        <Lamport frame={frame.clone()} />
-                    }
+            if parts == 0 {
+                <p class="starting">{ "Starting the simulation…" }</p>
+            } else {
+                <div class="tools">
+                    <crate::faults::FaultPanel frame={frame.clone()} send={bridge.clone()} />
+                    <crate::faults::ParamPanel engine={frame.engine} params={frame.params.clone()} on_apply={on_params} />
                 </div>
-                <aside class="nodes" aria-label="Nodes">
-                    if parts >= 1 {
-                        if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
-                            <LogLegend />
+                if let Some(reached) = &frame.reached {
+                    <p class="notice reached" role="status" data-testid="reached">{ format!("Paused at the {reached}") }</p>
+                }
+                if let Some(lesson) = &frame.lesson {
+                    <crate::lesson::LessonPanel lesson={lesson.clone()} on_page={on_lesson_page} />
+                }
+                <div class="stage">
+                    <div class="view">
+                        if frame.grid.is_empty() {
+                            <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
+                        } else {
+                            <Grid cells={Rc::new(frame.grid.clone())} selected={state.selected} on_select={on_select.clone()} />
                         }
-                        { for (0..frame.nodes.len()).map(|index| html! {
-                            <NodeCard frame={frame.clone()} {index} side_b={state.side_b.contains(&frame.nodes[index].id)}
-                                send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
-                        }) }
-                        if let Some(node) = selected {
-                            <dl class="details" aria-label={format!("details of n{}", node.id)}>
-                                { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
-                            </dl>
-                            if !node.automata.is_empty() {
-                                <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
+                        if let Some(spread) = &frame.spread {
+                            <SpreadChart spread={spread.clone()} />
+                        }
+                        if frame.grid.is_empty() && parts >= 3 {
+                            <Lamport frame={frame.clone()} />
+                        }
+                    </div>
+                    <aside class="nodes" aria-label="Nodes">
+                        if parts >= 2 {
+                            if frame.nodes.iter().any(|n| n.log_marks.is_some()) {
+                                <LogLegend />
                             }
-                            if frame.hosting.per_node && node.status != NodeStatus::Down {
-                                <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
-                                    title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
-                                    { "crash its worker" }
-                                </button>
+                            { for (0..frame.nodes.len()).map(|index| html! {
+                                <NodeCard frame={frame.clone()} {index} side_b={state.side_b.contains(&frame.nodes[index].id)}
+                                    send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
+                            }) }
+                            if let Some(node) = selected {
+                                <dl class="details" aria-label={format!("details of n{}", node.id)}>
+                                    { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
+                                </dl>
+                                if !node.automata.is_empty() {
+                                    <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
+                                }
+                                if frame.hosting.per_node && node.status != NodeStatus::Down {
+                                    <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
+                                        title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
+                                        { "crash its worker" }
+                                    </button>
+                                }
                             }
                         }
-                    }
-                </aside>
-            </div>
-            if parts >= 3 {
+                    </aside>
+                </div>
+            }
+            if parts >= 4 {
                 { timeline(&shown, on_seek, on_branch) }
                 <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
+            }
+            if parts >= 5 {
                 <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
                 <section class="log" aria-label="Event log">
                     <h2>{ "Event log" }

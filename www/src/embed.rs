@@ -29,14 +29,16 @@ use yew::prelude::*;
 use crate::lesson::{lesson_in_fragment, load_named, page_title, LessonPanel};
 use crate::link::use_lazy_orchestrator;
 use crate::ring::Ring;
-use crate::stages::after_paint;
 
-/// Whether this page is the embeddable player.
+/// Whether this page is the embeddable player. Read once, as the page loads.
 pub fn is_embed() -> bool {
-    gloo::utils::window()
-        .location()
-        .pathname()
-        .is_ok_and(|p| p.ends_with("/embed.html") || p == "embed.html")
+    static EMBED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *EMBED.get_or_init(|| {
+        gloo::utils::window()
+            .location()
+            .pathname()
+            .is_ok_and(|p| p.ends_with("/embed.html") || p == "embed.html")
+    })
 }
 
 /// Least wall time between two `frame` events to the host while playing.
@@ -240,7 +242,8 @@ fn default_setup() -> RunSetup {
 #[component]
 pub fn Embed() -> Html {
     let state = use_reducer(State::default);
-    // Spawned at the first command: a lesson's introduction paints before the orchestrator loads.
+    // Spawned after the first command, once the page has painted: a lesson's introduction paints
+    // before the orchestrator loads.
     let bridge = {
         let dispatcher = state.dispatcher();
         use_lazy_orchestrator(move |bytes: Vec<u8>| {
@@ -280,14 +283,12 @@ pub fn Embed() -> Html {
         Callback::from(move |(_, text): (String, String)| {
             dispatcher.dispatch(Action::SetPlaying(false));
             dispatcher.dispatch(Action::Intro(LessonIntro::read(&text)));
-            // The introduction first: the orchestrator (spawned by this command, the first) loads
-            // once it is on screen, so its script and wasm do not hold up that paint.
-            let send = send.clone();
-            after_paint(move || {
-                send.emit(UiCommand::LoadLesson {
-                    text,
-                    hosting: Hosting::Inline,
-                })
+            // The introduction first: the orchestrator (spawned after this command, the first, once
+            // the page has painted) loads once it is on screen, so its script and wasm do not hold
+            // up that paint.
+            send.emit(UiCommand::LoadLesson {
+                text,
+                hosting: Hosting::Inline,
             });
         })
     };

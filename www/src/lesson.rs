@@ -1,4 +1,4 @@
-//! The lesson player: a picker over `lessons/index.txt`, and a panel with the narration of the page
+//! The lesson player: a picker over the site's lessons, and a panel with the narration of the page
 //! the reader is on, back, next, a jump to any step, and highlights of what the step points at.
 //!
 //! The page never parses a lesson: it fetches the text and hands it to the orchestrator
@@ -6,6 +6,7 @@
 
 use quorate_view::lesson::{
     check_lesson_name, known_lesson, lesson_link, lesson_name, parse_lesson_link, LessonLink,
+    LESSONS,
 };
 use quorate_view::LessonView;
 use yew::prelude::*;
@@ -117,26 +118,19 @@ pub struct PickerProps {
     pub playing: bool,
 }
 
-/// A menu of the lessons in `lessons/index.txt`; the lesson in the URL (`#lesson=…`) loads at once.
+/// A menu of the site's lessons (`quorate_view::lesson::LESSONS`, which a test holds to
+/// `lessons/index.txt`); the lesson in the URL (`#lesson=…`) loads at once.
 #[component]
 pub fn LessonPicker(props: &PickerProps) -> Html {
-    let files = use_state(Vec::<String>::new);
     let chosen = use_state(|| props.initial.clone());
     {
-        let files = files.clone();
         let on_load = props.on_load.clone();
         let on_error = props.on_error.clone();
         let initial = props.initial.clone();
         use_effect_with((), move |_| {
             if let Some(name) = initial {
-                load_named(name, on_load, on_error.clone());
+                load_named(name, on_load, on_error);
             }
-            yew::platform::spawn_local(async move {
-                match lesson_files().await {
-                    Ok(list) => files.set(list),
-                    Err(e) => on_error.emit(e),
-                }
-            });
         });
     }
     let onchange = {
@@ -162,7 +156,7 @@ pub fn LessonPicker(props: &PickerProps) -> Html {
             <span class="visually-hidden">{ "lesson" }</span>
             <select aria-label="lesson" {onchange} data-testid="lesson-picker">
                 <option value="" selected={current.is_none()}>{ "Lessons…" }</option>
-                { for files.iter().map(|f| {
+                { for LESSONS.iter().map(|&(f, _)| {
                     let name = lesson_name(f).to_string();
                     let selected = current.as_deref() == Some(name.as_str());
                     html! { <option value={name} {selected}>{ label(f) }</option> }

@@ -35,10 +35,12 @@ pub fn orchestrator_script() -> &'static str {
     })
 }
 
-/// The orchestrator, spawned at the first command sent rather than as the page mounts, so that a
-/// page can paint what it has before the orchestrator's script and wasm compete with it. The first
-/// command is preceded by `Hello` (the script's address, for node workers). Outputs go to the latest
-/// `on_output` (refreshed at every render, as yew-agent's own bridge hook does).
+/// The orchestrator, spawned after the first command sent, once the page has painted
+/// (`stages::after_paint`), rather than as the page mounts: spawning a worker takes a while, and the
+/// page's first screen should not wait for it, nor for the orchestrator's script and wasm. Commands
+/// sent until then are kept and go over in their order, after `Hello` (the script's address, for
+/// node workers). Outputs go to the latest `on_output` (refreshed at every render, as yew-agent's own
+/// bridge hook does).
 #[hook]
 pub fn use_lazy_orchestrator<F>(on_output: F) -> Callback<Vec<u8>>
 where
@@ -50,27 +52,49 @@ where
         move || on_output
     });
     *current.borrow_mut() = on_output;
-    let bridge = use_mut_ref(|| None::<WorkerBridge<Orchestrator>>);
+    let link = use_mut_ref(|| Link::Idle);
     (*use_memo((), move |_| {
         Callback::from(move |bytes: Vec<u8>| {
-            let mut bridge = bridge.borrow_mut();
-            let bridge = bridge.get_or_insert_with(|| {
-                let current = current.clone();
-                let bridge = Orchestrator::spawner()
-                    .callback(move |output| {
-                        let on_output = current.borrow().clone();
-                        on_output(output)
-                    })
-                    .spawn(orchestrator_script());
-                bridge.send(encode(&UiCommand::Hello {
-                    worker_script: orchestrator_address(),
-                }));
-                bridge
-            });
-            bridge.send(bytes);
+            let mut state = link.borrow_mut();
+            match &mut *state {
+                Link::Up(bridge) => bridge.send(bytes),
+                Link::Waiting(kept) => kept.push(bytes),
+                Link::Idle => {
+                    *state = Link::Waiting(vec![bytes]);
+                    let link = link.clone();
+                    let current = current.clone();
+                    crate::stages::after_paint(move || {
+                        let bridge = Orchestrator::spawner()
+                            .callback(move |output| {
+                                let on_output = current.borrow().clone();
+                                on_output(output)
+                            })
+                            .spawn(orchestrator_script());
+                        bridge.send(encode(&UiCommand::Hello {
+                            worker_script: orchestrator_address(),
+                        }));
+                        let mut state = link.borrow_mut();
+                        if let Link::Waiting(kept) = &mut *state {
+                            for bytes in kept.drain(..) {
+                                bridge.send(bytes);
+                            }
+                        }
+                        *state = Link::Up(bridge);
+                    });
+                }
+            }
         })
     }))
     .clone()
+}
+
+/// Where a page's link to its orchestrator stands.
+enum Link {
+    /// Nothing sent yet.
+    Idle,
+    /// Commands sent before the orchestrator was spawned, in their order.
+    Waiting(Vec<Vec<u8>>),
+    Up(WorkerBridge<Orchestrator>),
 }
 
 /// The address of the orchestrator script, which its node workers load too.

@@ -14,8 +14,13 @@ fn main() {
     }
     // The static shell (index.html) painted the page before the wasm arrived; the app draws the same
     // boxes from here on, in the same task, so the browser never paints an empty page in between.
-    if let Some(shell) = document.get_element_by_id("shell") {
-        shell.remove();
-    }
-    yew::Renderer::<quorate_www::app::App>::new().render();
+    // That task is a later one than the wasm's start: at a phone's speed the two together block the
+    // page for longer than a tap may wait (most of it compiling the code as it first runs).
+    gloo::timers::callback::Timeout::new(0, move || {
+        if let Some(shell) = document.get_element_by_id("shell") {
+            shell.remove();
+        }
+        yew::Renderer::<quorate_www::app::App>::new().render();
+    })
+    .forget();
 }
