@@ -7,9 +7,7 @@ use std::rc::Rc;
 
 use crate::pacing::use_pacing;
 use quorate_view::codec::{decode, encode};
-use quorate_view::{
-    EngineKind, Frame, Hosting, Milestone, NodeStatus, RunSetup, UiCommand, WorkerState,
-};
+use quorate_view::{EngineKind, Frame, Hosting, Milestone, NodeStatus, RunSetup, UiCommand};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -19,10 +17,12 @@ use crate::chart::SpreadChart;
 use crate::glossary;
 use crate::grid::Grid;
 use crate::help::{log_matches, Help, Theme};
+use crate::hosting::{channel_name, channel_title, hosting_title, workers_text};
 use crate::lamport::Lamport;
 use crate::link::use_lazy_orchestrator;
 use crate::loggrid::LogLegend;
 use crate::ring::Ring;
+use crate::timeline::timeline;
 use crate::url;
 
 /// Event-log lines the page keeps; older ones scroll away.
@@ -54,7 +54,7 @@ struct State {
 }
 
 enum Action {
-    Frame(Frame),
+    Frame(Box<Frame>),
     SetPlaying(bool),
     Select(u32),
     ToggleSide(u32),
@@ -91,7 +91,7 @@ impl Reducible for State {
                     next.notice = Some(error);
                 }
                 next.frames += 1;
-                next.frame = Some(Rc::new(frame));
+                next.frame = Some(Rc::new(*frame));
             }
             Action::SetPlaying(playing) => next.playing = playing,
             Action::Select(id) => next.selected = Some(id),
@@ -121,7 +121,7 @@ fn Playground() -> Html {
                     if let Some(json) = frame.export.take() {
                         download("quorate-trace.json", &json, "application/json");
                     }
-                    dispatcher.dispatch(Action::Frame(frame))
+                    dispatcher.dispatch(Action::Frame(Box::new(frame)))
                 }
                 Err(e) => dispatcher.dispatch(Action::Notice(e.to_string())),
             }
@@ -842,99 +842,6 @@ fn log_text(log: &VecDeque<Rc<str>>, filter: &str) -> String {
     text
 }
 
-fn timeline(frame: &Frame, on_seek: Callback<InputEvent>, on_branch: Callback<usize>) -> Html {
-    let t = &frame.timeline;
-    let head_us = t
-        .branches
-        .get(t.branch)
-        .map_or(frame.time_us, |b| b.head_us);
-    html! {
-        <section class="timeline" aria-label="Timeline">
-            <input type="range" min="0" max={(head_us / 1000).to_string()} step="1"
-                value={(frame.time_us as f64 / 1000.0).to_string()}
-                aria-label="simulated time: drag back to see the past" oninput={on_seek} data-testid="scrubber" />
-            <span class="where" data-testid="timeline-state">
-                { if t.at_head { "live".to_string() } else {
-                    format!("the past ({:.1} s of {:.1} s): play to replay, act to fork", frame.time_us as f64 / 1e6, head_us as f64 / 1e6)
-                } }
-            </span>
-            if t.branches.len() > 1 {
-                <span class="branches" role="group" aria-label="branches">
-                    { for t.branches.iter().enumerate().map(|(i, b)| {
-                        let label = match b.parent {
-                            None => "the first run".to_string(),
-                            Some((p, _, us)) => format!("fork of {} at {:.1} s", branch_name(p), us as f64 / 1e6),
-                        };
-                        html! {
-                            <button aria-pressed={(i == t.branch).to_string()} onclick={on_branch.reform(move |_| i)}
-                                aria-label={format!("branch {}: {label}", branch_name(i))}>
-                                { format!("{} · {label}", branch_name(i)) }
-                            </button>
-                        }
-                    }) }
-                </span>
-            }
-        </section>
-    }
-}
-
-fn branch_name(index: usize) -> String {
-    if index == 0 {
-        "main".to_string()
-    } else {
-        format!("b{index}")
-    }
-}
-
-fn hosting_title(hosting: Hosting) -> &'static str {
-    match hosting {
-        Hosting::Auto => "auto",
-        Hosting::PerNode => "a worker each",
-        Hosting::Inline => "the orchestrator",
-    }
-}
-
-fn workers_text(frame: &Frame) -> String {
-    if !frame.hosting.per_node {
-        return "inline".to_string();
-    }
-    let running = frame.hosting.workers.iter().filter(|w| w.running()).count();
-    let crashed = frame
-        .hosting
-        .workers
-        .iter()
-        .filter(|w| matches!(w.state, WorkerState::Crashed(_)))
-        .count();
-    if crashed > 0 {
-        format!("{running} workers · {crashed} crashed")
-    } else {
-        format!("{running} workers")
-    }
-}
-
-/// Whether the page is cross-origin isolated: then node workers answer the orchestrator over shared memory.
-fn shared_memory() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
-        .is_ok_and(|v| v.is_truthy())
-}
-
-fn channel_name() -> &'static str {
-    if shared_memory() {
-        "shared memory"
-    } else {
-        "messages"
-    }
-}
-
-fn channel_title() -> &'static str {
-    if shared_memory() {
-        "With a worker per node, each node worker answers the orchestrator over shared memory"
-    } else {
-        "With a worker per node, each node worker answers the orchestrator by message; served cross-origin \
-         isolated, they would share memory and run much faster"
-    }
-}
-
 fn until_label(milestone: Milestone) -> &'static str {
     match milestone {
         Milestone::Leader => "leader",
@@ -943,7 +850,6 @@ fn until_label(milestone: Milestone) -> &'static str {
     }
 }
 
-/// Offers `text` as a file download.
 /// Starts a download of `text` as the file `name`.
 pub(crate) fn download(name: &str, text: &str, mime: &str) {
     use wasm_bindgen::JsCast;

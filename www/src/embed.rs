@@ -55,7 +55,7 @@ struct State {
 }
 
 enum Action {
-    Frame(Frame),
+    Frame(Box<Frame>),
     SetPlaying(bool),
     Notice(String),
     Intro(Option<LessonIntro>),
@@ -79,7 +79,7 @@ impl Reducible for State {
                 }
                 frame.log.clear();
                 next.frames += 1;
-                next.frame = Some(Rc::new(frame));
+                next.frame = Some(Rc::new(*frame));
             }
             Action::SetPlaying(playing) => next.playing = playing,
             Action::Notice(text) => next.notice = Some(text),
@@ -248,7 +248,7 @@ pub fn Embed() -> Html {
         let dispatcher = state.dispatcher();
         use_lazy_orchestrator(move |bytes: Vec<u8>| {
             match decode::<Frame>(&bytes, "a frame from the orchestrator") {
-                Ok(frame) => dispatcher.dispatch(Action::Frame(frame)),
+                Ok(frame) => dispatcher.dispatch(Action::Frame(Box::new(frame))),
                 Err(e) => dispatcher.dispatch(Action::Notice(e.to_string())),
             }
         })

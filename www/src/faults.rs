@@ -145,7 +145,6 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
             max.clone(),
         );
         let problem = problem.clone();
-        let default = default;
         Callback::from(move |_: MouseEvent| {
             let (a, b) = (side(&from), side(&to));
             if a.is_some() && a == b {
