@@ -95,6 +95,9 @@ pub struct InFlight<'a, E: Engine> {
     pub msg: &'a E::Msg,
 }
 
+/// Messages waiting on each held link (from, to), in send order, with their send time.
+type Held<M> = BTreeMap<(NodeId, NodeId), Vec<(SimTime, M)>>;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct World<E: Engine> {
@@ -107,7 +110,7 @@ pub struct World<E: Engine> {
     nodes: BTreeMap<NodeId, Slot<E>>,
     network: Network,
     /// Messages waiting on held links, in send order, with their send time.
-    held: BTreeMap<(NodeId, NodeId), Vec<(SimTime, E::Msg)>>,
+    held: Held<E::Msg>,
     rng: NodeRng,
     digest: Digest,
     trace_mode: TraceMode,
