@@ -80,6 +80,15 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
     let slow_node = use_node_ref();
     let slow_ms = use_node_ref();
     let problem = use_state(|| None::<String>);
+    // Open where the stage has room beside the controls; at a phone's width (the stage's one-column
+    // layout in style.css) closed, so that the ring is on the first screen.
+    let open = *use_state(|| {
+        !gloo::utils::window()
+            .match_media("(max-width: 760px)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches())
+    });
     if !frame.grid.is_empty() {
         return html! {};
     }
@@ -238,7 +247,7 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
     });
     let second = ids.get(1).copied();
     html! {
-        <details class="net-faults" open=true>
+        <details class="net-faults" {open}>
             <summary>{ "Network faults" }</summary>
             <div class="row" role="group" aria-label="a link">
                 <label>{ "from " }<select ref={from} aria-label="link from">{ options(true, ids.first().copied()) }</select></label>
