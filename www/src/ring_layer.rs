@@ -299,21 +299,12 @@ mod tests {
         Frame {
             nodes: (1..=3)
                 .map(|id| NodeView {
-                    id,
-                    status: NodeStatus::Up,
-                    role: None,
-                    summary: String::new(),
                     timer: (id == 2).then(|| TimerView {
                         label: "election timeout".into(),
                         remaining: 0.5,
                         remaining_ms: 80.0,
                     }),
-                    log: Vec::new(),
-                    log_marks: None,
-                    followers: Vec::new(),
-                    automata: Vec::new(),
-                    details: Vec::new(),
-                    system: None,
+                    ..NodeView::blank(id)
                 })
                 .collect(),
             messages: vec![

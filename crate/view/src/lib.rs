@@ -469,6 +469,26 @@ pub struct NodeView {
     pub system: Option<SystemView>,
 }
 
+impl NodeView {
+    /// A node that is up and shows nothing yet: no role, summary, timer, log, details or system part.
+    /// Views fill in what they know with struct update syntax (`NodeView { role, ..NodeView::blank(id) }`).
+    pub fn blank(id: u32) -> NodeView {
+        NodeView {
+            id,
+            status: NodeStatus::Up,
+            role: None,
+            summary: String::new(),
+            timer: None,
+            log: Vec::new(),
+            log_marks: None,
+            followers: Vec::new(),
+            automata: Vec::new(),
+            details: Vec::new(),
+            system: None,
+        }
+    }
+}
+
 /// One log entry as drawn: a cell coloured by term, solid once committed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogCell {

@@ -118,22 +118,6 @@ fn link(min_ms: u64, max_ms: u64) -> LinkParams {
     }
 }
 
-fn blank(id: NodeId) -> NodeView {
-    NodeView {
-        id: id.0,
-        status: quorate_view::NodeStatus::Up,
-        role: None,
-        summary: String::new(),
-        timer: None,
-        log: Vec::new(),
-        log_marks: None,
-        followers: Vec::new(),
-        automata: Vec::new(),
-        details: Vec::new(),
-        system: None,
-    }
-}
-
 fn countdown(label: &str, deadline: SimTime, now: SimTime, span: Duration) -> TimerView {
     let left = deadline.since(now);
     let remaining = if span.as_micros() == 0 {
@@ -169,7 +153,7 @@ impl Present for quorate_demo::Heartbeat {
                 .iter()
                 .map(|(peer, n)| (format!("heard from {peer}"), n.to_string()))
                 .collect(),
-            ..blank(NodeId(0))
+            ..NodeView::blank(0)
         }
     }
 
@@ -222,7 +206,7 @@ impl Present for quorate_raft::Raft {
             followers: detail::raft_followers(s),
             automata: vec![detail::raft_automaton(s)],
             details,
-            ..blank(s.id)
+            ..NodeView::blank(s.id.0)
         }
     }
 
@@ -292,7 +276,7 @@ impl Present for quorate_gossip::Gossip {
             timer,
             automata: detail::gossip_automata(s),
             details,
-            ..blank(s.node)
+            ..NodeView::blank(s.node.0)
         }
     }
 

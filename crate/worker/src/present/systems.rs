@@ -10,7 +10,7 @@ use quorate_systems::measure::{self, Fault, Settings, System, Timeline};
 use quorate_view::system::{Fact, PhaseView, Scope, SystemTimeline, SystemView, TableView, Tone};
 use quorate_view::{CompareFault, ComparisonView, Milestone, NodeView};
 
-use super::{blank, countdown, link, Present};
+use super::{countdown, link, Present};
 
 /// The key the default Consul lock programs contend for, and the etcd lock prefix.
 const CONSUL_LOCK: &str = "service/leader";
@@ -168,7 +168,7 @@ impl Present for ConsulNode {
             count(State::Dead) + count(State::Left)
         );
         let mut details = Vec::new();
-        let mut view = blank(NodeId(0));
+        let mut view = NodeView::blank(0);
         match &s.kv {
             Some(kv) => {
                 let role = raft_role(&kv.raft, "server-leader", "server");
@@ -469,7 +469,7 @@ impl Present for EtcdNode {
     }
 
     fn present(s: &etcd::Status, config: &EtcdConfig, now: SimTime) -> NodeView {
-        let mut view = blank(NodeId(0));
+        let mut view = NodeView::blank(0);
         let mut details = Vec::new();
         match &s.kv {
             Some(kv) => {

@@ -36,17 +36,9 @@ impl<E: Present> Run<E> {
                         "starting".to_string()
                     };
                     NodeView {
-                        id: id.0,
                         status,
-                        role: None,
                         summary,
-                        timer: None,
-                        log: Vec::new(),
-                        log_marks: None,
-                        followers: Vec::new(),
-                        automata: Vec::new(),
-                        details: Vec::new(),
-                        system: None,
+                        ..NodeView::blank(id.0)
                     }
                 };
                 view.id = id.0;
