@@ -43,6 +43,23 @@ test('five nodes elect one leader', async () => {
     null,
     { timeout: 10_000, polling: 100 },
   );
+  // One colour per kind across the views: each kind the ring draws, heartbeats among them, has the
+  // same colour in the space-time diagram's legend (on the ring a kind is `r-` and its lower case).
+  const both = await (
+    await ctx.page.waitForFunction(
+      () => {
+        const drawn = [...(document.querySelector('.ring-layer')?.dataset.drawn ?? '').matchAll(/(r-\S+) (#[0-9a-f]{6}) \d+/g)];
+        const legend = new Map(
+          [...document.querySelectorAll('.lamport .legend .kind')].map((k) => ['r-' + k.textContent.toLowerCase(), k.style.getPropertyValue('--c').trim()]),
+        );
+        const common = drawn.filter((m) => legend.has(m[1])).map((m) => [m[1], m[2], legend.get(m[1])]);
+        return common.some(([kind]) => kind === 'r-msgheartbeat') && common;
+      },
+      null,
+      { timeout: 10_000, polling: 100 },
+    )
+  ).jsonValue();
+  for (const [kind, ring, diagram] of both) assert.equal(diagram, ring, `${kind}: the diagram's colour is the ring's`);
   // The pointer on a follower's countdown arc names it in the ring's tooltip.
   const follower = first.id === 1 ? 2 : 1;
   const box = await ctx.page.locator('.ring-box').boundingBox();

@@ -11,6 +11,8 @@ use quorate_view::Frame;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::kinds;
+
 /// One message: (from, to, sent µs, kind) → arrival µs (`None` while held).
 type Arrows = BTreeMap<(u32, u32, u64, String), Option<u64>>;
 
@@ -52,13 +54,6 @@ pub fn gather(arrows: &mut Arrows, last_us: &mut u64, frame: &Frame) {
             arrows.remove(&k);
         }
     }
-}
-
-/// A stable hue for a message kind.
-fn hue(kind: &str) -> u32 {
-    kind.bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % 360
 }
 
 #[derive(Properties, PartialEq)]
@@ -163,10 +158,6 @@ fn draw(
     ctx.clip();
     ctx.set_line_width(1.4);
     // Arrived arrows solid, then flying ones dashed: two dash changes per frame, not one per arrow.
-    let colours_of: BTreeMap<&str, String> = arrows
-        .keys()
-        .map(|k| (k.3.as_str(), format!("hsl({} 70% 60%)", hue(&k.3))))
-        .collect();
     for flying in [false, true] {
         ctx.set_line_dash(&if flying {
             dash(&[3.0, 2.0])
@@ -190,9 +181,7 @@ fn draw(
                     now.saturating_sub(*sent) as f64 / a.saturating_sub(*sent).max(1) as f64
                 })
             };
-            if let Some(colour) = colours_of.get(kind.as_str()) {
-                ctx.set_stroke_style_str(colour);
-            }
+            ctx.set_stroke_style_str(kinds::colour(kind));
             ctx.begin_path();
             ctx.move_to(x(*sent), y1);
             ctx.line_to(x(end), y1 + (y2 - y1) * reach);
@@ -225,13 +214,15 @@ pub fn Lamport(props: &LamportProps) -> Html {
     let colours = use_mut_ref(|| None::<(Option<String>, Palette)>);
     let canvas = use_node_ref();
     let frame = &props.frame;
-    let (count, window, kinds) = {
+    let (count, window, legend) = {
         let mut s = store.borrow_mut();
         let (arrows, last) = &mut *s;
         gather(arrows, last, frame);
-        let kinds: BTreeMap<String, u32> =
-            arrows.keys().map(|k| (k.3.clone(), hue(&k.3))).collect();
-        (arrows.len(), window_us(arrows), kinds)
+        let legend: BTreeMap<String, &str> = arrows
+            .keys()
+            .map(|k| (k.3.clone(), kinds::colour(&k.3)))
+            .collect();
+        (arrows.len(), window_us(arrows), legend)
     };
     let lanes: Vec<(u32, bool)> = frame
         .nodes
@@ -265,8 +256,8 @@ pub fn Lamport(props: &LamportProps) -> Html {
             <LaneNames lanes={lanes.iter().map(|&(id, _)| id).collect::<Vec<_>>()} />
             </div>
             <p class="legend">
-                { for kinds.iter().map(|(k, h)| html! {
-                    <span class="kind" style={format!("--h: {h}")}>{ k }</span>
+                { for legend.iter().map(|(k, c)| html! {
+                    <span class="kind" style={format!("--c: {c}")}>{ k }</span>
                 }) }
             </p>
         </figure>

@@ -12,6 +12,7 @@ pub mod glossary;
 pub mod grid;
 pub mod help;
 pub mod hosting;
+pub mod kinds;
 pub mod lab;
 pub mod lab_chart;
 pub mod lab_figures;

@@ -13,6 +13,7 @@ use quorate_view::{Frame, NodeStatus};
 use wasm_bindgen::JsCast;
 
 use crate::app::role_class;
+use crate::kinds;
 use crate::lamport::dash;
 
 /// The ring's SVG units (its viewBox is `0 0 SIZE SIZE`).
@@ -29,20 +30,7 @@ pub const NODE_R: f64 = 38.0;
 const TIMER_R: f64 = 45.0;
 const MSG_R: f64 = 7.0;
 
-/// A message's colour by kind; held messages are amber whatever their kind.
-pub fn message_colour(kind_class: &str) -> &'static str {
-    match kind_class {
-        "r-msgapp" | "r-msgsnap" | "r-ping" => "#58a6ff",
-        "r-msgheartbeat" | "r-msgheartbeatresp" => "#8b98a5",
-        "r-msgvote" | "r-msgprevote" => "#f0883e",
-        "r-msgvoteresp" | "r-msgprevoteresp" => "#ffa657",
-        "r-msgappresp" => "#79c0ff",
-        "r-msgtimeoutnow" | "r-ping-req" => "#a371f7",
-        "r-ack" => "#3fb950",
-        "r-nack" => "#f85149",
-        _ => "#58a6ff",
-    }
-}
+/// A held message's colour, whatever its kind (the others: `kinds::colour`, as in the space-time diagram).
 const HELD: &str = "#d29922";
 /// The countdowns' colours: the node's own, as its circle's (style.css `--up`, `--paused`).
 const UP: &str = "#3fb950";
@@ -54,6 +42,8 @@ pub struct Dot {
     pub y: f64,
     /// The kind's CSS class (`r-msgapp`): what `data-drawn` names.
     pub class: String,
+    /// The kind's colour (`kinds::colour`).
+    pub colour: &'static str,
     pub held: bool,
     pub label: String,
 }
@@ -154,6 +144,7 @@ impl Shapes {
                     x: from.0 + ux * (NODE_R + travel * p),
                     y: from.1 + uy * (NODE_R + travel * p),
                     class: role_class(&m.kind),
+                    colour: kinds::colour(&m.kind),
                     held: m.progress.is_none(),
                     label: format!("n{} → n{}: {}", m.from, m.to, m.label),
                 })
@@ -190,7 +181,7 @@ impl Shapes {
             let key = if d.held {
                 ("held", HELD)
             } else {
-                (d.class.as_str(), message_colour(&d.class))
+                (d.class.as_str(), d.colour)
             };
             *counts.entry(key).or_default() += 1;
         }
@@ -254,11 +245,7 @@ pub fn draw(el: &web_sys::HtmlCanvasElement, shapes: &Shapes, palette: &Palette)
     // One path per colour: a fill per colour, not per message.
     let mut by_colour = std::collections::BTreeMap::<&str, Vec<&Dot>>::new();
     for d in &shapes.dots {
-        let colour = if d.held {
-            HELD
-        } else {
-            message_colour(&d.class)
-        };
+        let colour = if d.held { HELD } else { d.colour };
         by_colour.entry(colour).or_default().push(d);
     }
     for (colour, dots) in by_colour {
