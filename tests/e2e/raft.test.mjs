@@ -26,13 +26,14 @@ test('five nodes elect one leader', async () => {
   first = await waitForLeader(undefined, 15_000);
   assert.ok(first.term >= 1);
   // Messages in flight are coloured by kind: the leader's heartbeats (grey) and appends (blue), on the
-  // ring's canvas, which says what it drew; and the canvas holds pixels of that colour.
+  // ring's canvas, which says what it drew; and the canvas holds pixels of that colour. The page is
+  // light here, so these are the light theme's shades (www/src/kinds.rs), dark enough for a white panel.
   await ctx.page.waitForFunction(
     () => {
       const canvas = document.querySelector('.ring-layer');
       // The kind with its own colour, then that colour's pixels (the page is light here: the
       // countdowns are #59636e, not the heartbeats' grey).
-      const colour = /\b(?:r-msgheartbeat (#8b98a5)|r-msgapp (#58a6ff)) [1-9]/.exec(canvas?.dataset.drawn ?? '')?.slice(1).find(Boolean);
+      const colour = /\b(?:r-msgheartbeat (#6e7781)|r-msgapp (#0969da)) [1-9]/.exec(canvas?.dataset.drawn ?? '')?.slice(1).find(Boolean);
       if (!colour) return false;
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));

@@ -112,6 +112,7 @@ fn palette<'a>(
 fn draw(
     el: &web_sys::HtmlCanvasElement,
     colours: &Palette,
+    light: bool,
     arrows: &Arrows,
     lanes: &[(u32, bool)],
     now: u64,
@@ -181,7 +182,7 @@ fn draw(
                     now.saturating_sub(*sent) as f64 / a.saturating_sub(*sent).max(1) as f64
                 })
             };
-            ctx.set_stroke_style_str(kinds::colour(kind));
+            ctx.set_stroke_style_str(kinds::colour(kind, light));
             ctx.begin_path();
             ctx.move_to(x(*sent), y1);
             ctx.line_to(x(end), y1 + (y2 - y1) * reach);
@@ -214,13 +215,15 @@ pub fn Lamport(props: &LamportProps) -> Html {
     let colours = use_mut_ref(|| None::<(Option<String>, Palette)>);
     let canvas = use_node_ref();
     let frame = &props.frame;
+    // The kinds' colours follow the page's theme, read as the diagram draws.
+    let light = kinds::light_theme();
     let (count, window, legend) = {
         let mut s = store.borrow_mut();
         let (arrows, last) = &mut *s;
         gather(arrows, last, frame);
         let legend: BTreeMap<String, &str> = arrows
             .keys()
-            .map(|k| (k.3.clone(), kinds::colour(&k.3)))
+            .map(|k| (k.3.clone(), kinds::colour(&k.3, light)))
             .collect();
         (arrows.len(), window_us(arrows), legend)
     };
@@ -241,7 +244,15 @@ pub fn Lamport(props: &LamportProps) -> Html {
             if let Some(el) = canvas.cast::<web_sys::HtmlCanvasElement>() {
                 let s = store.borrow();
                 let mut colours = colours.borrow_mut();
-                draw(&el, palette(&mut colours, &el), &s.0, &lanes, now, window);
+                draw(
+                    &el,
+                    palette(&mut colours, &el),
+                    light,
+                    &s.0,
+                    &lanes,
+                    now,
+                    window,
+                );
             }
         });
     }

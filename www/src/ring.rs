@@ -96,7 +96,7 @@ pub fn Ring(props: &RingProps) -> Html {
     let side = ((SIZE * ring_layer::density()).round() as u32).to_string();
     let drawn = {
         let mut shapes = shapes.borrow_mut();
-        *shapes = Shapes::of(frame, |i| place(i, count));
+        *shapes = Shapes::of(frame, crate::kinds::light_theme(), |i| place(i, count));
         shapes.drawn()
     };
     {

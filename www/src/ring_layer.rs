@@ -30,8 +30,6 @@ pub const NODE_R: f64 = 38.0;
 const TIMER_R: f64 = 45.0;
 const MSG_R: f64 = 7.0;
 
-/// A held message's colour, whatever its kind (the others: `kinds::colour`, as in the space-time diagram).
-const HELD: &str = "#d29922";
 /// The countdowns' colours: the node's own, as its circle's (style.css `--up`, `--paused`).
 const UP: &str = "#3fb950";
 const PAUSED: &str = "#d29922";
@@ -42,7 +40,8 @@ pub struct Dot {
     pub y: f64,
     /// The kind's CSS class (`r-msgapp`): what `data-drawn` names.
     pub class: String,
-    /// The kind's colour (`kinds::colour`).
+    /// The kind's colour on the page's theme (`kinds::colour`, as in the space-time diagram), or a
+    /// held message's (`kinds::held`), whatever its kind.
     pub colour: &'static str,
     pub held: bool,
     pub label: String,
@@ -126,8 +125,9 @@ impl Palette {
 }
 
 impl Shapes {
-    /// The frame's messages and countdowns at the ring's places (`place(index)` of each node).
-    pub fn of(frame: &Frame, place: impl Fn(usize) -> (f64, f64)) -> Shapes {
+    /// The frame's messages and countdowns at the ring's places (`place(index)` of each node), in
+    /// the colours of the page's theme (`light`: `kinds::light_theme`).
+    pub fn of(frame: &Frame, light: bool, place: impl Fn(usize) -> (f64, f64)) -> Shapes {
         let position = |id: u32| frame.nodes.iter().position(|n| n.id == id).map(&place);
         let dots = frame
             .messages
@@ -144,7 +144,11 @@ impl Shapes {
                     x: from.0 + ux * (NODE_R + travel * p),
                     y: from.1 + uy * (NODE_R + travel * p),
                     class: role_class(&m.kind),
-                    colour: kinds::colour(&m.kind),
+                    colour: if m.progress.is_none() {
+                        kinds::held(light)
+                    } else {
+                        kinds::colour(&m.kind, light)
+                    },
                     held: m.progress.is_none(),
                     label: format!("n{} → n{}: {}", m.from, m.to, m.label),
                 })
@@ -179,7 +183,7 @@ impl Shapes {
         let mut counts = std::collections::BTreeMap::<(&str, &str), u32>::new();
         for d in &self.dots {
             let key = if d.held {
-                ("held", HELD)
+                ("held", d.colour)
             } else {
                 (d.class.as_str(), d.colour)
             };
@@ -245,7 +249,7 @@ pub fn draw(el: &web_sys::HtmlCanvasElement, shapes: &Shapes, palette: &Palette)
     // One path per colour: a fill per colour, not per message.
     let mut by_colour = std::collections::BTreeMap::<&str, Vec<&Dot>>::new();
     for d in &shapes.dots {
-        let colour = if d.held { HELD } else { d.colour };
+        let colour = d.colour;
         by_colour.entry(colour).or_default().push(d);
     }
     for (colour, dots) in by_colour {
@@ -312,7 +316,7 @@ mod tests {
 
     #[test]
     fn messages_sit_between_the_circles_edges_coloured_by_kind() {
-        let shapes = Shapes::of(&frame(), place);
+        let shapes = Shapes::of(&frame(), false, place);
         assert_eq!(shapes.dots.len(), 4);
         let half = &shapes.dots[0];
         assert_eq!((half.x, half.y), (200.0, 100.0), "halfway from n1 to n2");
@@ -326,7 +330,7 @@ mod tests {
 
     #[test]
     fn the_pointer_finds_a_message_then_a_countdown() {
-        let shapes = Shapes::of(&frame(), place);
+        let shapes = Shapes::of(&frame(), false, place);
         assert_eq!(shapes.label_at(203.0, 101.0), Some("n1 → n2: MsgApp t1"));
         assert_eq!(
             shapes.label_at(300.0, 100.0 - TIMER_R),
