@@ -1,0 +1,160 @@
+//! Hosting in the session: a node's worker killed, crashed or fed garbage, hosting switched mid-run,
+//! and full-speed frames with a worker per node.
+
+use super::*;
+
+#[test]
+fn a_killed_node_loses_its_worker_and_restarts_from_durable_state() {
+    let mut s = Harness::new(EngineKind::Raft, 7, 5, Hosting::PerNode);
+    let f = s.play(190);
+    assert_eq!(s.workers.len(), 5);
+    let l = leader(&f).expect("a leader");
+    s.send(UiCommand::Client {
+        node: l,
+        words: "propose x=1".into(),
+    });
+    let f = s.play(60);
+    let term = detail(&f, l, "term");
+    let last = detail(&f, l, "last index");
+    let commit = detail(&f, l, "commit");
+    assert_ne!(commit, "0");
+    let f = s.send(UiCommand::Kill(l));
+    assert_eq!(s.workers.len(), 4, "the worker is gone");
+    assert!(!s.workers.contains_key(&l));
+    let w = f.hosting.workers.iter().find(|w| w.node == l).unwrap();
+    assert_eq!(w.state, WorkerState::Terminated);
+    assert_eq!(f.node(l).unwrap().status, NodeStatus::Down);
+    assert!(f.node(l).unwrap().summary.contains(&format!("term {term}")));
+    let f = s.send(UiCommand::Restart(l));
+    assert_eq!(s.workers.len(), 5, "a fresh worker");
+    assert_eq!(s.spawned, 6);
+    // Durable state survived (term, log, commit as etcd's HardState keeps it); volatile state did
+    // not: the old leader comes back a follower that knows no leader yet.
+    assert_eq!(detail(&f, l, "term"), term);
+    assert_eq!(detail(&f, l, "last index"), last);
+    assert_eq!(detail(&f, l, "commit"), commit);
+    assert_eq!(detail(&f, l, "role"), "follower");
+    assert_eq!(detail(&f, l, "leader"), "—");
+}
+
+#[test]
+fn a_crashed_worker_is_reported_and_the_run_goes_on() {
+    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    s.play(100);
+    let f = s.send(UiCommand::CrashWorker(3));
+    let w = f.hosting.workers.iter().find(|w| w.node == 3).unwrap();
+    assert!(
+        matches!(&w.state, WorkerState::Crashed(e) if e.contains("panicked")),
+        "{w:?}"
+    );
+    assert!(f
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("n3's worker crashed"));
+    assert_eq!(f.node(3).unwrap().status, NodeStatus::Down);
+    let before = f.events;
+    let f = s.play(200);
+    assert!(f.events > before + 50, "the others go on");
+    assert!(leader(&f).is_some());
+    // The crash is in the log as a kill, so a link replays the same run.
+    assert!(f.shared_log.contains("k3"), "{}", f.shared_log);
+    let f = s.send(UiCommand::Restart(3));
+    assert_eq!(f.node(3).unwrap().status, NodeStatus::Up);
+    // Inline there is no worker to crash: an error, nothing else.
+    let mut i = session(EngineKind::Raft, 3);
+    let f = i.send(UiCommand::CrashWorker(1));
+    assert!(f.error.is_some());
+    assert_eq!(f.node(1).unwrap().status, NodeStatus::Up);
+}
+
+#[test]
+fn malformed_messages_are_errors_not_panics() {
+    let mut s = Harness::new(EngineKind::Raft, 3, 3, Hosting::PerNode);
+    s.play(10);
+    let out = s.session.handle_bytes(&[0xff, 0xff, 0x01]);
+    let f = s.run(out);
+    assert!(
+        f.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("malformed message"),
+        "{:?}",
+        f.error
+    );
+    // A node worker's garbage takes that node down as crashed; the run goes on.
+    let out = s.session.node_message(2, b"garbage");
+    let _ = s.run(out);
+    let f = s.play(10);
+    let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+    assert!(matches!(w.state, WorkerState::Crashed(_)), "{w:?}");
+    // And a node worker handed garbage answers with an error instead of panicking.
+    let mut p = NodeProcess::new();
+    let reply = p.handle(b"\x07\x07").expect("an answer");
+    assert!(matches!(
+        decode::<FromNode>(&reply, "reply").unwrap(),
+        FromNode::Error(_)
+    ));
+}
+
+#[test]
+fn switching_hosting_mid_run_keeps_the_trace() {
+    let mut a = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
+    let mut b = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
+    a.play(100);
+    b.play(100);
+    let f = b.send(UiCommand::SetHosting(Hosting::PerNode));
+    assert!(f.hosting.per_node);
+    assert_eq!(b.workers.len(), 5);
+    a.play(100);
+    b.play(100);
+    let f = b.send(UiCommand::SetHosting(Hosting::Inline));
+    assert!(!f.hosting.per_node);
+    assert!(b.workers.is_empty());
+    assert_eq!(a.play(100).digest, b.play(100).digest);
+}
+
+#[test]
+fn a_rumor_spread_is_followed_with_a_worker_per_node() {
+    let mut s = Harness::new(EngineKind::Gossip, 4, 8, Hosting::PerNode);
+    s.play(100);
+    let f = s.send(UiCommand::Client {
+        node: 2,
+        words: "event deploy v1".into(),
+    });
+    let spread = f.spread.expect("a rumor starts a spread chart");
+    assert!(matches!(
+        spread.focus,
+        quorate_view::spread::Focus::Rumor { count: 1 }
+    ));
+    assert!(spread.title.contains("deploy"));
+    let f = s.play(300);
+    let last = f.spread.unwrap().measured.last().copied().unwrap();
+    assert_eq!(last.1, 1.0, "everyone got it: {last:?}");
+}
+
+#[test]
+fn a_full_speed_frame_with_a_worker_per_node_carries_the_batch_the_channel_allows() {
+    let full_speed_frame = |h: &mut Harness| {
+        h.send(UiCommand::SetSpeed(f64::INFINITY));
+        let before = h.session.events();
+        h.send(UiCommand::Advance { wall_ms: 16.0 });
+        h.session.events() - before
+    };
+    let mut h = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS_PER_NODE);
+    // Over shared memory a call costs what an inline step does: the frame may carry as many events.
+    h.session.set_per_node_batch(FULL_SPEED_EVENTS);
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS);
+    // A new run keeps the setting.
+    h.send(UiCommand::Start(RunSetup {
+        engine: EngineKind::Gossip,
+        seed: 4,
+        nodes: 6,
+        replay: Vec::new(),
+        until: None,
+        hosting: Hosting::PerNode,
+        params: Vec::new(),
+    }));
+    assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS);
+}
