@@ -82,13 +82,7 @@ pub fn FaultPanel(props: &FaultPanelProps) -> Html {
     let problem = use_state(|| None::<String>);
     // Open where the stage has room beside the controls; at a phone's width (the stage's one-column
     // layout in style.css) closed, so that the ring is on the first screen.
-    let open = *use_state(|| {
-        !gloo::utils::window()
-            .match_media("(max-width: 760px)")
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.matches())
-    });
+    let open = *use_state(|| !crate::help::media_matches("(max-width: 760px)"));
     if !frame.grid.is_empty() {
         return html! {};
     }

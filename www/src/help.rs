@@ -77,12 +77,7 @@ impl Theme {
             Some("light") => Theme::Light,
             Some("dark") => Theme::Dark,
             _ => {
-                let light = window
-                    .match_media("(prefers-color-scheme: light)")
-                    .ok()
-                    .flatten()
-                    .is_some_and(|m| m.matches());
-                if light {
+                if media_matches("(prefers-color-scheme: light)") {
                     Theme::Light
                 } else {
                     Theme::Dark
@@ -102,6 +97,15 @@ impl Theme {
             }
         }
     }
+}
+
+/// Whether the window matches a CSS media query (`(max-width: 760px)`); false where it cannot tell.
+pub fn media_matches(query: &str) -> bool {
+    gloo::utils::window()
+        .match_media(query)
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
 }
 
 /// Whether a trace line passes the log filter: every word of the filter must appear (case-insensitive).

@@ -40,18 +40,13 @@ pub fn held(light: bool) -> &'static str {
 /// Whether the page shows its light theme: the root's `data-theme`, else the system's preference
 /// (as style.css decides). Read where a view draws, so its colours follow a change of theme.
 pub fn light_theme() -> bool {
-    let window = gloo::utils::window();
     let chosen = gloo::utils::document()
         .document_element()
         .and_then(|root| root.get_attribute("data-theme"));
     match chosen.as_deref() {
         Some("light") => true,
         Some("dark") => false,
-        _ => window
-            .match_media("(prefers-color-scheme: light)")
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.matches()),
+        _ => crate::help::media_matches("(prefers-color-scheme: light)"),
     }
 }
 
