@@ -95,6 +95,15 @@ pub struct InFlight<'a, E: Engine> {
     pub msg: &'a E::Msg,
 }
 
+/// How far a hosted world's plans speculate by default, in minimum network delays: with Raft's 50 ms
+/// heartbeats over 10–25 ms links, three cover a follower round (each host rarely has to undo a step);
+/// more would guess the followers' election timers too, and undo them at every heartbeat.
+pub const SPECULATION: u32 = 3;
+
+fn default_speculation() -> u32 {
+    SPECULATION
+}
+
 /// Messages waiting on each held link (from, to), in send order, with their send time.
 type Held<M> = BTreeMap<(NodeId, NodeId), Vec<(SimTime, M)>>;
 
@@ -131,6 +140,15 @@ pub struct World<E: Engine> {
     /// The call the engine step in progress answers, for hosted nodes.
     #[serde(skip)]
     current: Option<CallKey>,
+    /// Speculative steps called and not yet taken: their node and time (see `world/hosted.rs`).
+    #[serde(skip)]
+    speculated: BTreeMap<CallKey, (NodeId, SimTime)>,
+    /// Hosts to tell to undo their speculative steps from this one on, with its time.
+    #[serde(skip)]
+    rewinds: BTreeMap<NodeId, (SimTime, CallKey)>,
+    /// How far past its first event a plan speculates, in minimum network delays (zero: never).
+    #[serde(skip, default = "default_speculation")]
+    speculation: u32,
 }
 
 impl<E: Engine> World<E> {
@@ -174,6 +192,9 @@ impl<E: Engine> World<E> {
             starting: Vec::new(),
             answers: BTreeMap::new(),
             current: None,
+            speculated: BTreeMap::new(),
+            rewinds: BTreeMap::new(),
+            speculation: SPECULATION,
         };
         let mut ids = config.nodes;
         ids.sort();
@@ -312,6 +333,9 @@ impl<E: Engine> World<E> {
             starting: self.starting.clone(),
             answers: BTreeMap::new(),
             current: None,
+            speculated: BTreeMap::new(),
+            rewinds: BTreeMap::new(),
+            speculation: self.speculation,
         }
     }
 
@@ -531,7 +555,7 @@ impl<E: Engine> World<E> {
                 let deferred = std::mem::take(&mut slot.deferred);
                 for mut kind in deferred {
                     kind.mark_slowed(false);
-                    self.queue.push(now, kind);
+                    self.enqueue(now, kind);
                 }
             }
             WorldCommand::Partition(groups) => self.network.partition(&groups),
@@ -545,7 +569,7 @@ impl<E: Engine> World<E> {
                 );
                 // Same time, increasing sequence numbers: delivered in the order they were sent.
                 for (sent_at, msg) in self.held.remove(&(from, to)).unwrap_or_default() {
-                    self.queue.push(
+                    self.enqueue(
                         self.now,
                         EventKind::Deliver {
                             from,
@@ -575,7 +599,7 @@ impl<E: Engine> World<E> {
             },
             WorldCommand::Slow { node, delay } => self.slot(node).slow = delay,
             WorldCommand::Client { node, cmd } => {
-                self.queue.push(
+                self.enqueue(
                     self.now,
                     EventKind::Client {
                         node,
@@ -695,7 +719,7 @@ impl<E: Engine> World<E> {
             slot.busy_until = until;
             let mut kind = kind;
             kind.mark_slowed(true);
-            self.queue.push(until, kind);
+            self.enqueue(until, kind);
             self.record(Record::Deferred {
                 node: target,
                 until: Some(until),
@@ -750,6 +774,9 @@ impl<E: Engine> World<E> {
             Some(engine) => engine.step(now, input, &mut outbox),
             None if slot.away => {
                 let key = self.current.take();
+                if let Some(key) = &key {
+                    self.speculated.remove(key);
+                }
                 match key.and_then(|key| self.answers.remove(&key)) {
                     Some((_, answer)) => answer.map(|effects| {
                         for effect in effects {
@@ -772,7 +799,7 @@ impl<E: Engine> World<E> {
             match effect {
                 Effect::Send { to, msg } => self.send(id, to, msg),
                 Effect::SetTimer { after, timer } => {
-                    self.queue.push(
+                    self.enqueue(
                         now + after,
                         EventKind::Timer {
                             node: id,
@@ -826,7 +853,7 @@ impl<E: Engine> World<E> {
                 let now = self.now;
                 if let Some(extra) = copy {
                     let dup = msg.clone();
-                    self.queue.push(
+                    self.enqueue(
                         now + delay,
                         EventKind::Deliver {
                             from,
@@ -836,7 +863,7 @@ impl<E: Engine> World<E> {
                             slowed: false,
                         },
                     );
-                    self.queue.push(
+                    self.enqueue(
                         now + extra,
                         EventKind::Deliver {
                             from,
@@ -847,7 +874,7 @@ impl<E: Engine> World<E> {
                         },
                     );
                 } else {
-                    self.queue.push(
+                    self.enqueue(
                         now + delay,
                         EventKind::Deliver {
                             from,

@@ -182,17 +182,30 @@ fn inline_trace(seed: u64, latency: Latency) -> Vec<String> {
     world.take_records().iter().map(|r| r.to_string()).collect()
 }
 
+/// What a hosted run did: its trace, and how it was called.
+struct Hosted {
+    trace: Vec<String>,
+    rounds: u64,
+    steps: u64,
+    /// Steps a plan called past the certain ones.
+    guessed: u64,
+    /// Calls that told a host to undo steps.
+    rewinds: u64,
+}
+
 /// Drives a hosted world with one host per node, answering each batch of calls in an order and with
-/// event budgets drawn from `seed` (neither may change anything).
-fn hosted_trace(seed: u64, latency: Latency) -> (Vec<String>, u64, u64) {
+/// event budgets drawn from `seed` (neither may change anything); plans speculate `speculation` minimum
+/// delays ahead.
+fn hosted_trace(seed: u64, latency: Latency, speculation: u32) -> Hosted {
     let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
+    world.set_speculation(speculation);
     schedule(&mut world);
     let mut hosts: BTreeMap<NodeId, NodeHost<Churn>> = node_ids(5)
         .into_iter()
         .map(|id| (id, NodeHost::new(id)))
         .collect();
     let mut pick = NodeRng::for_world(seed ^ 0x5eed);
-    let (mut rounds, mut steps) = (0, 0);
+    let (mut rounds, mut steps, mut guessed, mut rewinds) = (0, 0, 0, 0);
     loop {
         let budget = 1 + pick.below(200);
         match world.drive(Some(UNTIL), budget) {
@@ -203,6 +216,8 @@ fn hosted_trace(seed: u64, latency: Latency) -> (Vec<String>, u64, u64) {
                 pick.shuffle(&mut calls);
                 for call in calls {
                     steps += call.steps.len() as u64;
+                    guessed += (call.steps.len() - call.sure) as u64;
+                    rewinds += u64::from(call.rewind.is_some());
                     let host = hosts.get_mut(&call.node).expect("a host per node");
                     for (key, answer) in host.run(call).expect("a call the host can run") {
                         world.answer(key, host.id, answer);
@@ -211,35 +226,51 @@ fn hosted_trace(seed: u64, latency: Latency) -> (Vec<String>, u64, u64) {
             }
         }
     }
-    let trace = world.take_records().iter().map(|r| r.to_string()).collect();
-    (trace, rounds, steps)
+    Hosted {
+        trace: world.take_records().iter().map(|r| r.to_string()).collect(),
+        rounds,
+        steps,
+        guessed,
+        rewinds,
+    }
 }
 
-#[test]
-fn batched_hosted_calls_give_the_inline_trace() {
-    let latencies = [
-        ("fixed 1 ms", Latency::Fixed(Duration::from_millis(1))),
-        ("fixed 500 us", Latency::Fixed(Duration::from_micros(500))),
-        (
-            "uniform 1-5 ms",
-            Latency::Uniform {
-                min: Duration::from_millis(1),
-                max: Duration::from_millis(5),
-            },
-        ),
-        ("fixed 0", Latency::Fixed(Duration::ZERO)),
-    ];
-    let (mut rounds, mut steps) = (0, 0);
-    for (name, latency) in latencies {
+const LATENCIES: [(&str, Latency); 4] = [
+    ("fixed 1 ms", Latency::Fixed(Duration::from_millis(1))),
+    ("fixed 500 us", Latency::Fixed(Duration::from_micros(500))),
+    (
+        "uniform 1-5 ms",
+        Latency::Uniform {
+            min: Duration::from_millis(1),
+            max: Duration::from_millis(5),
+        },
+    ),
+    ("fixed 0", Latency::Fixed(Duration::ZERO)),
+];
+
+/// Runs every latency for seeds 1..=25 hosted with this speculation, and checks each trace
+/// record by record against the inline world's.
+fn compare_with_inline(speculation: u32, test: &str) -> Hosted {
+    let mut all = Hosted {
+        trace: Vec::new(),
+        rounds: 0,
+        steps: 0,
+        guessed: 0,
+        rewinds: 0,
+    };
+    for (name, latency) in LATENCIES {
         for seed in 1..=25 {
-            let reproduce = "cargo test -p quorate-sim --test hosted batched_hosted_calls_give_the_inline_trace";
+            let reproduce = format!("cargo test -p quorate-sim --test hosted {test}");
             let inline = inline_trace(seed, latency);
-            let (hosted, r, s) = std::panic::catch_unwind(|| hosted_trace(seed, latency))
+            let hosted = std::panic::catch_unwind(|| hosted_trace(seed, latency, speculation))
                 .unwrap_or_else(|_| {
                     panic!("seed {seed}, latency {name}: the hosted world panicked (reproduce: {reproduce})")
                 });
-            rounds += r;
-            steps += s;
+            all.rounds += hosted.rounds;
+            all.steps += hosted.steps;
+            all.guessed += hosted.guessed;
+            all.rewinds += hosted.rewinds;
+            let hosted = hosted.trace;
             if let Some(at) =
                 (0..inline.len().max(hosted.len())).find(|&i| inline.get(i) != hosted.get(i))
             {
@@ -256,6 +287,37 @@ fn batched_hosted_calls_give_the_inline_trace() {
             );
         }
     }
+    all
+}
+
+#[test]
+fn batched_hosted_calls_give_the_inline_trace() {
+    let all = compare_with_inline(0, "batched_hosted_calls_give_the_inline_trace");
     // The batching is exercised: calls carry several steps on average.
-    assert!(steps > rounds * 2, "{steps} steps in {rounds} rounds");
+    assert!(
+        all.steps > all.rounds * 2,
+        "{} steps in {} rounds",
+        all.steps,
+        all.rounds
+    );
+    assert_eq!(all.guessed + all.rewinds, 0, "no speculation was asked for");
+}
+
+#[test]
+fn speculative_calls_give_the_inline_trace() {
+    for span in [3, 10] {
+        let all = compare_with_inline(span, "speculative_calls_give_the_inline_trace");
+        // Both sides are exercised: steps are guessed, and some guesses are undone.
+        assert!(
+            all.guessed > all.steps / 10 && all.rewinds > 100,
+            "span {span} delays: {} of {} steps guessed, {} rewinds",
+            all.guessed,
+            all.steps,
+            all.rewinds
+        );
+        println!(
+            "span {span} delays: {} rounds, {} steps, {} guessed, {} rewinds",
+            all.rounds, all.steps, all.guessed, all.rewinds
+        );
+    }
 }

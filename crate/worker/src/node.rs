@@ -141,10 +141,7 @@ fn host<E: Present>(id: NodeId) -> Box<dyn AnyHost> {
 
 /// Encodes the engine state a node worker is to load.
 pub(crate) fn state_bytes<E: Engine>(id: NodeId, engine: E, config: &E::Config) -> Vec<u8> {
-    let host = NodeHost {
-        id,
-        engine: Some(engine),
-    };
+    let host = NodeHost::with_engine(id, Some(engine));
     encode(&(&host, Some(config)))
 }
 

@@ -18,10 +18,22 @@
 //! planned again once the world has queued that event. A node with an input the world handles itself
 //! in the plan (one it defers, drops as stale or delays as slow) gets no later input in that plan.
 //! Commands end a plan (they may change any node's state).
+//!
+//! Past those certain steps a plan speculates, up to a few minimum delays after its first event
+//! ([`World::set_speculation`]): it also calls the events queued by then, betting that nothing will be
+//! queued before them for their node. Followers of one heartbeat round, whose messages arrive further
+//! apart than the minimum delay, so run in one round of calls instead of two or three. The host keeps
+//! its engine as it was before a call's first speculative step, and the steps it ran since. The world
+//! applies answers in order as before; when it queues an event for a node before a speculative step
+//! that node already answered, it drops the answers from that step on and the node's next call (or,
+//! before `Done`, a call with no steps) tells the host to rewind: it takes back the engine from before
+//! the speculation and runs again the steps that stand. Engines are deterministic, so those give the
+//! effects already applied. A guess costs only work: no effect of a step is applied before every input
+//! that comes before it has been.
 
 use std::collections::BTreeSet;
 
-use quorate_core::{Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
+use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
 use serde::{Deserialize, Serialize};
 
 use super::World;
@@ -84,8 +96,14 @@ pub struct Call<E: Engine> {
     pub node: NodeId,
     /// Present on a start: the host builds the engine first, dropping any it had.
     pub boot: Option<Boot<E>>,
-    /// At least one; a start's only step is `Input::Start`.
+    /// A start's only step is `Input::Start`; a call made only to rewind has none.
     pub steps: Vec<Step<E>>,
+    /// How many of the first steps are certain; the rest are speculative (see the module notes): the
+    /// host keeps what it needs to undo them.
+    pub sure: usize,
+    /// Before running the steps, undo the previous call's speculative steps from this one on: a message
+    /// the world queued since comes before it.
+    pub rewind: Option<CallKey>,
 }
 
 /// A node's answer to one step: its effects in order, or the engine's error (which changed nothing).
@@ -110,11 +128,48 @@ pub enum Drive<E: Engine> {
 pub struct NodeHost<E: Engine> {
     pub id: NodeId,
     pub engine: Option<E>,
+    /// The last call's speculative steps, to undo them on the world's word.
+    #[serde(skip)]
+    speculated: Option<Speculated<E>>,
+}
+
+/// The engine as it was before a call's first speculative step, and the steps run since.
+#[derive(Clone, Debug)]
+struct Speculated<E: Engine> {
+    before: E,
+    steps: Vec<(CallKey, SimTime, Input<E>)>,
 }
 
 impl<E: Engine> NodeHost<E> {
     pub fn new(id: NodeId) -> NodeHost<E> {
-        NodeHost { id, engine: None }
+        NodeHost::with_engine(id, None)
+    }
+
+    pub fn with_engine(id: NodeId, engine: Option<E>) -> NodeHost<E> {
+        NodeHost {
+            id,
+            engine,
+            speculated: None,
+        }
+    }
+
+    /// Undoes the speculative steps from `key` on (nothing if the host never ran that step): the engine
+    /// goes back to where it was before the first of them and runs again the ones before `key`.
+    fn rewind(&mut self, key: CallKey) {
+        let Some(speculated) = self.speculated.take() else {
+            return;
+        };
+        let Some(keep) = speculated.steps.iter().position(|(k, _, _)| *k == key) else {
+            return;
+        };
+        let mut engine = speculated.before;
+        let mut outbox = Outbox::new();
+        for (_, now, input) in speculated.steps.into_iter().take(keep) {
+            // The same steps on the same state: the same effects, already given to the world.
+            let _ = engine.step(now, input, &mut outbox);
+            outbox.truncate(0);
+        }
+        self.engine = Some(engine);
     }
 
     /// Runs one call's steps in order, stopping before a step that a timer (or message) the node
@@ -124,8 +179,15 @@ impl<E: Engine> NodeHost<E> {
         if call.node != self.id {
             return Err(format!("a call for {} reached {}", call.node, self.id));
         }
+        if let Some(key) = call.rewind {
+            self.rewind(key);
+        }
+        self.speculated = None;
         if let Some(boot) = &call.boot {
             self.engine = Some(boot.engine(self.id));
+        }
+        if call.steps.is_empty() {
+            return Ok(Vec::new());
         }
         let Some(engine) = self.engine.as_mut() else {
             return Err(format!(
@@ -140,9 +202,18 @@ impl<E: Engine> NodeHost<E> {
         // at least the network's minimum delay later, which the plan may have looked past). It is
         // queued after every step already planned for its time, before any later one.
         let mut own: Option<SimTime> = None;
-        for step in call.steps {
+        for (index, step) in call.steps.into_iter().enumerate() {
             if own.is_some_and(|own| step.now > own) {
                 break;
+            }
+            if index >= call.sure {
+                self.speculated
+                    .get_or_insert_with(|| Speculated {
+                        before: engine.clone(),
+                        steps: Vec::new(),
+                    })
+                    .steps
+                    .push((step.key, step.now, step.input.clone()));
             }
             let answer = engine
                 .step(step.now, step.input, &mut outbox)
@@ -173,6 +244,12 @@ impl<E: Engine> World<E> {
         self.hosting
     }
 
+    /// How far past a plan's first event its calls may speculate, in minimum network delays (zero, the
+    /// default: never). See the module notes.
+    pub fn set_speculation(&mut self, windows: u32) {
+        self.speculation = windows;
+    }
+
     /// Whether the node is up with its engine hosted elsewhere.
     pub fn is_away(&self, id: NodeId) -> bool {
         self.nodes.get(&id).is_some_and(|s| s.away)
@@ -197,7 +274,8 @@ impl<E: Engine> World<E> {
     /// nothing, if the node is not hosted away or still has answers waiting.
     pub fn attach(&mut self, id: NodeId, engine: E) -> Result<(), E> {
         let waiting = self.answers.values().any(|(node, _)| *node == id)
-            || self.starting.iter().any(|(node, _)| *node == id);
+            || self.starting.iter().any(|(node, _)| *node == id)
+            || self.rewinds.contains_key(&id);
         match self.nodes.get_mut(&id) {
             Some(slot) if slot.away && !waiting => {
                 slot.engine = Some(engine);
@@ -220,6 +298,60 @@ impl<E: Engine> World<E> {
     pub(super) fn forget_calls(&mut self, id: NodeId) {
         self.answers.retain(|_, (node, _)| *node != id);
         self.starting.retain(|(node, _)| *node != id);
+        self.speculated.retain(|_, (node, _)| *node != id);
+        self.rewinds.remove(&id);
+    }
+
+    /// Queues an event. One for a node that answered speculative steps due after it takes back those
+    /// answers, and its host is told to undo the steps.
+    pub(super) fn enqueue(&mut self, time: SimTime, kind: EventKind<E>) {
+        if !self.speculated.is_empty() {
+            if let Some(target) = kind.target() {
+                self.take_back(target, time);
+            }
+        }
+        self.queue.push(time, kind);
+    }
+
+    fn take_back(&mut self, target: NodeId, time: SimTime) {
+        let later: Vec<(CallKey, SimTime)> = self
+            .speculated
+            .iter()
+            .filter(|(key, (node, due))| {
+                *node == target && *due > time && self.answers.contains_key(key)
+            })
+            .map(|(key, (_, due))| (*key, *due))
+            .collect();
+        for (key, due) in later {
+            self.speculated.remove(&key);
+            self.answers.remove(&key);
+            let first = self.rewinds.entry(target).or_insert((due, key));
+            if (due, key) < *first {
+                *first = (due, key);
+            }
+        }
+    }
+
+    /// `Done`, once every host that must undo speculative steps has been told to.
+    fn done(&mut self) -> Drive<E> {
+        self.speculated.clear();
+        if self.rewinds.is_empty() {
+            return Drive::Done;
+        }
+        let rewinds = std::mem::take(&mut self.rewinds);
+        Drive::Need(
+            rewinds
+                .into_iter()
+                .filter(|(node, _)| self.is_away(*node))
+                .map(|(node, (_, key))| Call {
+                    node,
+                    boot: None,
+                    steps: Vec::new(),
+                    sure: 0,
+                    rewind: Some(key),
+                })
+                .collect(),
+        )
     }
 
     /// Processes events in order while they are due by `until` (if given) and fewer than `max_events`
@@ -246,17 +378,17 @@ impl<E: Engine> World<E> {
             }
             let waiting = !self.answers.is_empty();
             if processed >= max_events && !waiting {
-                return Drive::Done;
+                return self.done();
             }
             let Some(front) = self.queue.peek() else {
                 if let Some(until) = until {
                     self.now = self.now.max(until);
                 }
-                return Drive::Done;
+                return self.done();
             };
             if until.is_some_and(|until| front.time > until) && !waiting {
                 self.now = self.now.max(until.unwrap_or(self.now));
-                return Drive::Done;
+                return self.done();
             }
             let key = CallKey::Event(front.seq);
             if self.needs_call(&front.kind) && !self.answers.contains_key(&key) {
@@ -314,15 +446,22 @@ impl<E: Engine> World<E> {
                         now: self.now,
                         input: Input::Start,
                     }],
+                    sure: 1,
+                    rewind: None,
                 }
             })
             .collect()
     }
 
-    /// The calls that can run now without changing the order of anything (see the module notes):
-    /// at most `room` steps in all.
+    /// The calls to make now (see the module notes): first the steps that nothing can come before, then,
+    /// within the world's speculation span, steps that nothing is yet known to come before. At most
+    /// `room` steps in all.
     fn plan(&mut self, until: Option<SimTime>, room: u64) -> Vec<Call<E>> {
         let window = self.network.min_delay();
+        let span = window.saturating_mul(u64::from(self.speculation));
+        // Steps called before and never run (a host stopped short of them) are planned again.
+        let answers = &self.answers;
+        self.speculated.retain(|key, _| answers.contains_key(key));
         // Nodes that already answered a later event: their hosts are ahead, so nothing more for them.
         let mut blocked: BTreeSet<NodeId> = self.answers.values().map(|(node, _)| *node).collect();
         let mut taken = Vec::new();
@@ -331,14 +470,17 @@ impl<E: Engine> World<E> {
         // The node of the plan's first event, and when the first event of any other node is due.
         let mut lead: Option<(NodeId, SimTime)> = None;
         let mut other: Option<SimTime> = None;
+        // Whether every step so far is certain.
+        let mut certain = true;
         while let Some(queued) = self.queue.pop() {
             let target = queued.kind.target();
+            let open = until.is_none_or(|until| queued.time <= until) && steps < room;
             // Another node acts no earlier than its first event here, or than a message sent in the
             // plan reaches it (the first event's time plus the minimum delay); what it sends arrives
             // the minimum delay after that. So the first event's node may run on until the minimum
             // delay after the first other node's event (or twice that after its own first), every
             // other node until the minimum delay after the first event.
-            let fits = |target: NodeId| match lead {
+            let sure = |target: NodeId| match lead {
                 None => true,
                 Some((node, start)) => {
                     let acts = if node == target {
@@ -346,12 +488,19 @@ impl<E: Engine> World<E> {
                     } else {
                         start
                     };
-                    queued.time <= acts + window
-                        && until.is_none_or(|until| queued.time <= until)
-                        && steps < room
+                    queued.time <= acts + window && open
                 }
             };
-            let Some(target) = target.filter(|&target| fits(target)) else {
+            // Past that, a step is a guess that nothing will be queued before it for its node.
+            let guess = lead.is_some_and(|(_, start)| {
+                open && span > Duration::ZERO && queued.time <= start + span
+            });
+            let Some(target) = target.filter(|&target| {
+                if certain && !sure(target) {
+                    certain = false;
+                }
+                certain || guess
+            }) else {
                 taken.push(queued);
                 break;
             };
@@ -371,19 +520,32 @@ impl<E: Engine> World<E> {
                     EventKind::Client { cmd, .. } => Input::Command(cmd.clone()),
                     EventKind::Command(_) => unreachable!("commands have no target"),
                 };
+                let key = CallKey::Event(queued.seq);
+                if !certain {
+                    self.speculated.insert(key, (target, queued.time));
+                }
                 let step = Step {
-                    key: CallKey::Event(queued.seq),
+                    key,
                     now: queued.time,
                     input,
                 };
                 steps += 1;
-                match calls.iter_mut().find(|call| call.node == target) {
-                    Some(call) => call.steps.push(step),
-                    None => calls.push(Call {
-                        node: target,
-                        boot: None,
-                        steps: vec![step],
-                    }),
+                let call = match calls.iter().position(|call| call.node == target) {
+                    Some(i) => &mut calls[i],
+                    None => {
+                        calls.push(Call {
+                            node: target,
+                            boot: None,
+                            steps: Vec::new(),
+                            sure: 0,
+                            rewind: self.rewinds.remove(&target).map(|(_, key)| key),
+                        });
+                        calls.last_mut().expect("just pushed")
+                    }
+                };
+                call.steps.push(step);
+                if certain {
+                    call.sure = call.steps.len();
                 }
             } else {
                 if calls.is_empty() && needs_call {
