@@ -17,5 +17,5 @@ pub use trace::{Digest, Record, TraceRecord};
 pub use world::{
     id_set, node_ids, Answer, Answers, Boot, Call, CallKey, Drive, Hosting, InFlight,
     LoggedCommand, NodeHost, NodeState, SimError, Step, TraceMode, World, WorldCommand,
-    WorldConfig,
+    WorldConfig, SPECULATION,
 };
