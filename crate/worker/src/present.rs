@@ -22,6 +22,11 @@ pub trait Present: Scripted {
     /// Simulated seconds per wall second when a run starts: slow enough to follow the messages.
     const SPEED: f64;
 
+    /// How far a run with a worker per node lets its plans of calls speculate, in minimum network delays
+    /// (`quorate_sim::World::set_speculation`). A guess saves a round of calls and costs a copy of the
+    /// engine now and then and, when wrong, steps run again: worth it where steps are cheap.
+    const SPECULATION: u32 = quorate_sim::SPECULATION;
+
     /// The engine config and default link for a fresh run in the page.
     fn setup(nodes: &[NodeId]) -> (Self::Config, LinkParams);
 

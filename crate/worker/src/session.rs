@@ -337,7 +337,9 @@ impl<E: Present> Run<E> {
         };
         let fresh = replay.is_empty() && until.is_none();
         let world = if per_node && fresh {
-            World::hosted(config, TraceMode::Keep)
+            let mut world = World::hosted(config, TraceMode::Keep);
+            world.set_speculation(E::SPECULATION);
+            world
         } else {
             World::new(config)
         };

@@ -23,11 +23,12 @@
 //! ([`World::set_speculation`]): it also calls the events queued by then, betting that nothing will be
 //! queued before them for their node. Followers of one heartbeat round, whose messages arrive further
 //! apart than the minimum delay, so run in one round of calls instead of two or three. The host keeps
-//! its engine as it was before a call's first speculative step, and the steps it ran since. The world
+//! a copy of its engine from the start of a call, when every step it had run stood, and the steps it
+//! ran since (a new copy once those are many). The world
 //! applies answers in order as before; when it queues an event for a node before a speculative step
 //! that node already answered, it drops the answers from that step on and the node's next call (or,
-//! before `Done`, a call with no steps) tells the host to rewind: it takes back the engine from before
-//! the speculation and runs again the steps that stand. Engines are deterministic, so those give the
+//! before `Done`, a call with no steps) tells the host to rewind: it takes back its copy and runs again
+//! the steps that stand. Engines are deterministic, so those give the
 //! effects already applied. A guess costs only work: no effect of a step is applied before every input
 //! that comes before it has been.
 
@@ -122,22 +123,27 @@ pub enum Drive<E: Engine> {
     Need(Vec<Call<E>>),
 }
 
+/// Inputs a host keeps to replay on a rewind: past this many it takes a new copy of its engine at the
+/// start of its next speculative call (a copy per call cost more than the rounds speculation saves on
+/// the larger engines).
+const REPLAY: usize = 64;
+
 /// One node's engine as its own host keeps it: what a node worker runs.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct NodeHost<E: Engine> {
     pub id: NodeId,
     pub engine: Option<E>,
-    /// The last call's speculative steps, to undo them on the world's word.
+    /// What undoes speculative steps on the world's word.
     #[serde(skip)]
-    speculated: Option<Speculated<E>>,
+    undo: Option<Undo<E>>,
 }
 
-/// The engine as it was before a call's first speculative step, and the steps run since.
+/// The engine at the start of a call (when every step it had run stood), and every step run since.
 #[derive(Clone, Debug)]
-struct Speculated<E: Engine> {
-    before: E,
-    steps: Vec<(CallKey, SimTime, Input<E>)>,
+struct Undo<E: Engine> {
+    base: E,
+    since: Vec<(CallKey, SimTime, Input<E>)>,
 }
 
 impl<E: Engine> NodeHost<E> {
@@ -149,24 +155,25 @@ impl<E: Engine> NodeHost<E> {
         NodeHost {
             id,
             engine,
-            speculated: None,
+            undo: None,
         }
     }
 
-    /// Undoes the speculative steps from `key` on (nothing if the host never ran that step): the engine
-    /// goes back to where it was before the first of them and runs again the ones before `key`.
+    /// Undoes the steps from `key` on (nothing if the host never ran that step): the engine goes back to
+    /// its copy and runs again the steps before `key`.
     fn rewind(&mut self, key: CallKey) {
-        let Some(speculated) = self.speculated.take() else {
+        let Some(undo) = self.undo.as_mut() else {
             return;
         };
-        let Some(keep) = speculated.steps.iter().position(|(k, _, _)| *k == key) else {
+        let Some(keep) = undo.since.iter().position(|(k, _, _)| *k == key) else {
             return;
         };
-        let mut engine = speculated.before;
+        undo.since.truncate(keep);
+        let mut engine = undo.base.clone();
         let mut outbox = Outbox::new();
-        for (_, now, input) in speculated.steps.into_iter().take(keep) {
+        for (_, now, input) in &undo.since {
             // The same steps on the same state: the same effects, already given to the world.
-            let _ = engine.step(now, input, &mut outbox);
+            let _ = engine.step(*now, input.clone(), &mut outbox);
             outbox.truncate(0);
         }
         self.engine = Some(engine);
@@ -182,9 +189,9 @@ impl<E: Engine> NodeHost<E> {
         if let Some(key) = call.rewind {
             self.rewind(key);
         }
-        self.speculated = None;
         if let Some(boot) = &call.boot {
             self.engine = Some(boot.engine(self.id));
+            self.undo = None;
         }
         if call.steps.is_empty() {
             return Ok(Vec::new());
@@ -196,24 +203,30 @@ impl<E: Engine> NodeHost<E> {
                 call.steps.first().map(|s| s.key)
             ));
         };
+        // Every step run so far stands (the world calls a node only once it has taken or taken back
+        // all its answers), so the engine as it is now is a place to rewind to.
+        let guesses = call.sure < call.steps.len();
+        let kept = self.undo.as_ref().is_some_and(|u| u.since.len() < REPLAY);
+        if guesses && !kept {
+            self.undo = Some(Undo {
+                base: engine.clone(),
+                since: Vec::new(),
+            });
+        } else if !kept {
+            self.undo = None;
+        }
         let mut answers = Vec::with_capacity(call.steps.len());
         let mut outbox = Outbox::new();
         // The earliest event a step queued for this node itself: a timer, or a message to itself (due
         // at least the network's minimum delay later, which the plan may have looked past). It is
         // queued after every step already planned for its time, before any later one.
         let mut own: Option<SimTime> = None;
-        for (index, step) in call.steps.into_iter().enumerate() {
+        for step in call.steps {
             if own.is_some_and(|own| step.now > own) {
                 break;
             }
-            if index >= call.sure {
-                self.speculated
-                    .get_or_insert_with(|| Speculated {
-                        before: engine.clone(),
-                        steps: Vec::new(),
-                    })
-                    .steps
-                    .push((step.key, step.now, step.input.clone()));
+            if let Some(undo) = self.undo.as_mut() {
+                undo.since.push((step.key, step.now, step.input.clone()));
             }
             let answer = engine
                 .step(step.now, step.input, &mut outbox)

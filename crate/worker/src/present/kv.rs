@@ -14,6 +14,8 @@ use super::Present;
 use crate::session::verdicts::{Answer, Call, Fact, KvCall, KvResult};
 
 impl Present for KvNode {
+    /// No speculation, as for Consul's nodes (see there): a store makes steps costly to run again.
+    const SPECULATION: u32 = 0;
     /// As Raft's.
     const SPEED: f64 = <quorate_raft::Raft as Present>::SPEED;
 

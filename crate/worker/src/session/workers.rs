@@ -16,6 +16,7 @@ impl<E: Present> Run<E> {
     /// Moves every up node's engine from the world into its own new worker.
     pub(super) fn hand_to_workers(&mut self, out: &mut Vec<Out>) {
         self.world.set_hosting(SimHosting::Away);
+        self.world.set_speculation(E::SPECULATION);
         let config = self.world.engine_config().clone();
         let ids: Vec<NodeId> = self.world.node_ids().collect();
         for id in ids {
