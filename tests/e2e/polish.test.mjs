@@ -30,6 +30,54 @@ test('t switches the theme and the page remembers it', async () => {
   await ctx.page.keyboard.press('t');
 });
 
+test('switching the theme while paused draws the messages again in its shades', async () => {
+  await ctx.page.goto(ctx.url + '#v=1&engine=raft&seed=4&nodes=5');
+  await ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+  // Paused with heartbeats in flight, so the ring and the diagram hold messages and no frame comes.
+  const drawn = () =>
+    ctx.page.evaluate(() => ({
+      theme: document.documentElement.dataset.theme,
+      ring: /r-msgheartbeat (#[0-9a-f]{6})/.exec(document.querySelector('.ring-layer')?.dataset.drawn ?? '')?.[1],
+      legend: [...document.querySelectorAll('.lamport .legend .kind')]
+        .find((k) => k.textContent === 'MsgHeartbeat')
+        ?.style.getPropertyValue('--c')
+        .trim(),
+    }));
+  for (let tries = 0; ; tries++) {
+    await ctx.page.getByRole('button', { name: 'pause', exact: true }).click();
+    await ctx.page.getByRole('button', { name: 'play', exact: true }).waitFor();
+    const now = await drawn();
+    if (now.ring && now.legend) break;
+    assert.ok(tries < 20, `no heartbeat in flight at 20 pauses: ${JSON.stringify(now)}`);
+    await ctx.page.getByRole('button', { name: 'play', exact: true }).click();
+    await ctx.page.waitForTimeout(150);
+  }
+  // Heartbeats are grey: #6e7781 on the light theme, #8b98a5 on the dark one (www/src/kinds.rs).
+  const shade = { light: '#6e7781', dark: '#8b98a5' };
+  const before = await drawn();
+  assert.equal(before.ring, shade[before.theme]);
+  assert.equal(before.legend, shade[before.theme]);
+  await ctx.page.locator('main.playground').focus();
+  await ctx.page.keyboard.press('t');
+  const other = before.theme === 'light' ? 'dark' : 'light';
+  await ctx.page.waitForFunction(
+    ([colour]) =>
+      document.querySelector('.ring-layer')?.dataset.drawn?.includes(`r-msgheartbeat ${colour}`) &&
+      [...document.querySelectorAll('.lamport .legend .kind')].some(
+        (k) => k.textContent === 'MsgHeartbeat' && k.style.getPropertyValue('--c').trim() === colour,
+      ),
+    [shade[other]],
+    { timeout: 5_000 },
+  );
+  await ctx.page.keyboard.press('t');
+  await ctx.page.waitForFunction(
+    ([colour]) => document.querySelector('.ring-layer')?.dataset.drawn?.includes(`r-msgheartbeat ${colour}`),
+    [shade[before.theme]],
+    { timeout: 5_000 },
+  );
+  await ctx.page.getByRole('button', { name: 'play', exact: true }).click();
+});
+
 test('the event log filter keeps the lines with every word', async () => {
   await ctx.page.getByRole('searchbox', { name: 'filter the event log' }).fill('MsgHeartbeat send');
   await ctx.page.waitForTimeout(1_500);

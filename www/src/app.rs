@@ -764,7 +764,7 @@ fn Playground() -> Html {
                 <div class="stage">
                     <div class="view">
                         if frame.grid.is_empty() {
-                            <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} />
+                            <Ring frame={frame.clone()} selected={state.selected} on_select={on_select.clone()} light={*theme == Theme::Light} />
                         } else {
                             <Grid cells={Rc::new(frame.grid.clone())} selected={state.selected} on_select={on_select.clone()} />
                         }
@@ -772,7 +772,7 @@ fn Playground() -> Html {
                             <SpreadChart spread={spread.clone()} />
                         }
                         if frame.grid.is_empty() && parts >= 3 {
-                            <Lamport frame={frame.clone()} />
+                            <Lamport frame={frame.clone()} light={*theme == Theme::Light} />
                         }
                     </div>
                     <aside class="nodes" aria-label="Nodes">

@@ -577,7 +577,7 @@ pub fn Embed() -> Html {
                 <LessonPanel lesson={lesson.clone()} {on_page} compact=true />
             }
             <div class="embed-stage">
-                <Ring frame={frame.clone()} selected={None::<u32>} on_select={Callback::noop()} />
+                <Ring frame={frame.clone()} selected={None::<u32>} on_select={Callback::noop()} light={crate::kinds::light_theme()} />
             </div>
             <nav class="embed-controls" aria-label="Player controls">
                 if state.playing {

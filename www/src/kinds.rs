@@ -38,7 +38,8 @@ pub fn held(light: bool) -> &'static str {
 }
 
 /// Whether the page shows its light theme: the root's `data-theme`, else the system's preference
-/// (as style.css decides). Read where a view draws, so its colours follow a change of theme.
+/// (as style.css decides). The player reads it as it draws; the playground passes its own theme
+/// switch down to the views, so that a switch draws them again even while the run is paused.
 pub fn light_theme() -> bool {
     let chosen = gloo::utils::document()
         .document_element()

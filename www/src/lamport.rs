@@ -59,6 +59,8 @@ pub fn gather(arrows: &mut Arrows, last_us: &mut u64, frame: &Frame) {
 #[derive(Properties, PartialEq)]
 pub struct LamportProps {
     pub frame: Rc<Frame>,
+    /// The page shows its light theme (see `Ring`'s prop of the same name).
+    pub light: bool,
 }
 
 /// The theme's colours, read from the canvas's CSS custom properties when it draws.
@@ -215,8 +217,7 @@ pub fn Lamport(props: &LamportProps) -> Html {
     let colours = use_mut_ref(|| None::<(Option<String>, Palette)>);
     let canvas = use_node_ref();
     let frame = &props.frame;
-    // The kinds' colours follow the page's theme, read as the diagram draws.
-    let light = kinds::light_theme();
+    let light = props.light;
     let (count, window, legend) = {
         let mut s = store.borrow_mut();
         let (arrows, last) = &mut *s;

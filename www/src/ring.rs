@@ -15,6 +15,9 @@ pub struct RingProps {
     pub frame: Rc<Frame>,
     pub selected: Option<u32>,
     pub on_select: Callback<u32>,
+    /// The page shows its light theme: a change draws the messages again in that theme's shades,
+    /// paused or not.
+    pub light: bool,
 }
 
 const RADIUS: f64 = 180.0;
@@ -96,7 +99,7 @@ pub fn Ring(props: &RingProps) -> Html {
     let side = ((SIZE * ring_layer::density()).round() as u32).to_string();
     let drawn = {
         let mut shapes = shapes.borrow_mut();
-        *shapes = Shapes::of(frame, crate::kinds::light_theme(), |i| place(i, count));
+        *shapes = Shapes::of(frame, props.light, |i| place(i, count));
         shapes.drawn()
     };
     {

@@ -126,7 +126,7 @@ impl Palette {
 
 impl Shapes {
     /// The frame's messages and countdowns at the ring's places (`place(index)` of each node), in
-    /// the colours of the page's theme (`light`: `kinds::light_theme`).
+    /// the colours of the theme the page shows (`light`).
     pub fn of(frame: &Frame, light: bool, place: impl Fn(usize) -> (f64, f64)) -> Shapes {
         let position = |id: u32| frame.nodes.iter().position(|n| n.id == id).map(&place);
         let dots = frame
