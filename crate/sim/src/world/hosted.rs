@@ -257,8 +257,8 @@ impl<E: Engine> World<E> {
         self.hosting
     }
 
-    /// How far past a plan's first event its calls may speculate, in minimum network delays (zero, the
-    /// default: never). See the module notes.
+    /// How far past a plan's first event its calls may speculate, in minimum network delays (zero: never;
+    /// a new world has [`SPECULATION`](crate::SPECULATION)). See the module notes.
     pub fn set_speculation(&mut self, windows: u32) {
         self.speculation = windows;
     }
@@ -268,10 +268,12 @@ impl<E: Engine> World<E> {
         self.nodes.get(&id).is_some_and(|s| s.away)
     }
 
-    /// No start is waiting for its answer: the world can take a command and give the same trace as an
-    /// inline world would.
+    /// No start, answer or rewind is waiting: every host is where the world is, so the world can take a
+    /// command (and give the same trace as an inline world would) and a host can show its node. `drive`
+    /// may stop for calls with answers still waiting (past its budget, or guesses further ahead); driving
+    /// with no budget uses them up.
     pub fn is_settled(&self) -> bool {
-        self.starting.is_empty()
+        self.starting.is_empty() && self.answers.is_empty() && self.rewinds.is_empty()
     }
 
     /// Takes a node's engine out of the world to run it elsewhere; the node stays up, now hosted away.

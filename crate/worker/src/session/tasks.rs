@@ -79,9 +79,13 @@ impl<E: Present> Run<E> {
         milestone: Option<Milestone>,
         out: &mut Vec<Out>,
     ) -> bool {
-        // Pending starts are answered before anything else happens.
+        // Pending starts, and answers the world took past its budget (a guess may be well ahead), are used
+        // up before anything else happens: a command, a view or the task's end finds every host where the
+        // world is.
         if !self.world.is_settled() {
-            self.drive_world(None, 0, out);
+            if !self.drive_world(None, 0, out) {
+                self.collect_log(milestone);
+            }
             return true;
         }
         let events = self.world.events();

@@ -158,3 +158,49 @@ fn a_full_speed_frame_with_a_worker_per_node_carries_the_batch_the_channel_allow
     }));
     assert_eq!(full_speed_frame(&mut h), FULL_SPEED_EVENTS);
 }
+
+/// Commands between full-speed frames find every node worker where the world is: a frame may end with
+/// answers still waiting (taken past the frame's budget, or guessed well ahead), and those are used up
+/// first. The run's link, replayed inline, lands on the same moment with the same digest.
+#[test]
+fn commands_between_full_speed_frames_with_a_worker_per_node_replay_inline() {
+    for engine in [EngineKind::Raft, EngineKind::Gossip] {
+        for seed in 1..=5 {
+            let reproduce = "cargo test -p quorate-worker commands_between_full_speed_frames";
+            let mut h = Harness::new(engine, seed, 5, Hosting::PerNode);
+            h.send(UiCommand::SetSpeed(f64::INFINITY));
+            let mut f = h.play(0);
+            for (frames, command) in script(engine) {
+                if matches!(command, UiCommand::Step | UiCommand::RunUntil(_)) {
+                    continue;
+                }
+                for _ in 0..frames / 20 + 1 {
+                    f = h.send(UiCommand::Advance { wall_ms: 16.0 });
+                }
+                f = h.send(command);
+            }
+            assert!(
+                f.error.is_none(),
+                "{} seed {seed}: {:?} ({reproduce})",
+                engine.name(),
+                f.error
+            );
+            let mut friend = Harness::from_setup(RunSetup {
+                engine,
+                seed,
+                nodes: 5,
+                replay: decode_log(&f.shared_log).unwrap(),
+                until: Some((f.events, f.time_us)),
+                hosting: Hosting::Inline,
+                params: Vec::new(),
+            });
+            let g = friend.send(UiCommand::Refresh);
+            assert_eq!(
+                (g.events, g.time_us, &g.digest),
+                (f.events, f.time_us, &f.digest),
+                "{} seed {seed}: the link replayed inline departs ({reproduce})",
+                engine.name()
+            );
+        }
+    }
+}
