@@ -268,12 +268,10 @@ impl<E: Engine> World<E> {
         self.nodes.get(&id).is_some_and(|s| s.away)
     }
 
-    /// No start, answer or rewind is waiting: every host is where the world is, so the world can take a
-    /// command (and give the same trace as an inline world would) and a host can show its node. `drive`
-    /// may stop for calls with answers still waiting (past its budget, or guesses further ahead); driving
-    /// with no budget uses them up.
+    /// No start is waiting for its answer: the world can take a command and give the same trace as an
+    /// inline world would.
     pub fn is_settled(&self) -> bool {
-        self.starting.is_empty() && self.answers.is_empty() && self.rewinds.is_empty()
+        self.starting.is_empty()
     }
 
     /// Takes a node's engine out of the world to run it elsewhere; the node stays up, now hosted away.

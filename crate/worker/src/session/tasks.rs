@@ -79,13 +79,9 @@ impl<E: Present> Run<E> {
         milestone: Option<Milestone>,
         out: &mut Vec<Out>,
     ) -> bool {
-        // Pending starts, and answers the world took past its budget (a guess may be well ahead), are used
-        // up before anything else happens: a command, a view or the task's end finds every host where the
-        // world is.
+        // Pending starts are answered before anything else happens.
         if !self.world.is_settled() {
-            if !self.drive_world(None, 0, out) {
-                self.collect_log(milestone);
-            }
+            self.drive_world(None, 0, out);
             return true;
         }
         let events = self.world.events();
