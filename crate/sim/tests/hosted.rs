@@ -321,3 +321,179 @@ fn speculative_calls_give_the_inline_trace() {
         );
     }
 }
+
+/// Makes one round of calls, answered in an order drawn from `pick`.
+fn answer_all(
+    world: &mut World<Churn>,
+    hosts: &mut BTreeMap<NodeId, NodeHost<Churn>>,
+    mut calls: Vec<quorate_sim::Call<Churn>>,
+    pick: &mut NodeRng,
+) {
+    pick.shuffle(&mut calls);
+    for call in calls {
+        let host = hosts.get_mut(&call.node).expect("a host per node");
+        for (key, answer) in host.run(call).expect("a call the host can run") {
+            world.answer(key, host.id, answer);
+        }
+    }
+}
+
+fn hosts() -> BTreeMap<NodeId, NodeHost<Churn>> {
+    node_ids(5)
+        .into_iter()
+        .map(|id| (id, NodeHost::new(id)))
+        .collect()
+}
+
+/// A command from outside the world, as a person gives it between frames.
+fn outside_command(pick: &mut NodeRng) -> WorldCommand<Word> {
+    let node = NodeId(1 + pick.below(5) as u32);
+    match pick.below(6) {
+        0 => WorldCommand::Pause(node),
+        1 => WorldCommand::Resume(node),
+        2 => WorldCommand::Client {
+            node,
+            cmd: Word(pick.below(1_000)),
+        },
+        3 => WorldCommand::Slow {
+            node,
+            delay: Duration::from_micros(500 * pick.below(3)),
+        },
+        4 => WorldCommand::Kill(node),
+        _ => WorldCommand::Restart(node),
+    }
+}
+
+/// A command applied from outside, at the world's event count and time then.
+type Applied = (u64, SimTime, WorldCommand<Word>);
+
+/// A hosted run whose commands come from outside, between drives with random budgets, as a session's
+/// live commands do: each where a drive ended, once the answers still waiting are used up. Returns its
+/// trace and the commands with their moments.
+fn live_commands(seed: u64, latency: Latency, speculation: u32) -> (Vec<String>, Vec<Applied>) {
+    let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
+    world.set_speculation(speculation);
+    let mut hosts = hosts();
+    let mut pick = NodeRng::for_world(seed ^ 0xc0de);
+    let mut applied = Vec::new();
+    loop {
+        match world.drive(Some(UNTIL), 1 + pick.below(60)) {
+            Drive::Need(calls) => answer_all(&mut world, &mut hosts, calls, &mut pick),
+            Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
+            Drive::Done => {}
+        }
+        if !pick.chance(0.05) {
+            continue;
+        }
+        // A drive ends here: it drives on with no budget until no answer waits.
+        while !world.is_caught_up() {
+            if let Drive::Need(calls) = world.drive(Some(UNTIL), 0) {
+                answer_all(&mut world, &mut hosts, calls, &mut pick);
+            }
+        }
+        let command = outside_command(&mut pick);
+        if world.apply(command.clone()).is_ok() {
+            applied.push((world.events(), world.now(), command));
+        }
+    }
+    let trace = world.take_records().iter().map(|r| r.to_string()).collect();
+    (trace, applied)
+}
+
+/// The same commands at their moments, inline.
+fn replayed_inline(seed: u64, latency: Latency, applied: &[Applied]) -> Vec<String> {
+    let mut world = World::with_trace(config(seed, latency), TraceMode::Keep);
+    for (events, at, command) in applied {
+        world.catch_up(*events, *at);
+        world
+            .apply(command.clone())
+            .expect("a command that took in the hosted run");
+    }
+    world.run_until(UNTIL);
+    world.take_records().iter().map(|r| r.to_string()).collect()
+}
+
+/// The same commands at their moments, hosted: each reached with `drive_exact`, as a session replays a
+/// branch's log, which must land on the recorded event count with every host caught up.
+fn replayed_hosted(
+    seed: u64,
+    latency: Latency,
+    speculation: u32,
+    applied: &[Applied],
+) -> Result<Vec<String>, String> {
+    let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
+    world.set_speculation(speculation);
+    let mut hosts = hosts();
+    let mut pick = NodeRng::for_world(seed ^ 0xface);
+    for (i, (events, at, command)) in applied.iter().enumerate() {
+        while world.events() < *events || !world.is_caught_up() {
+            let budget = (events.saturating_sub(world.events())).min(1 + pick.below(60));
+            match world.drive_exact(Some(UNTIL), budget) {
+                Drive::Need(calls) => answer_all(&mut world, &mut hosts, calls, &mut pick),
+                Drive::Done if world.events() < *events && world.next_event_time().is_none() => {
+                    return Err(format!("command {i}: the world ran out of events"))
+                }
+                Drive::Done => {}
+            }
+        }
+        if world.events() != *events {
+            return Err(format!(
+                "command {i} ({command:?}) was recorded after event {events}, reached at {}",
+                world.events()
+            ));
+        }
+        world.catch_up(*events, *at);
+        world
+            .apply(command.clone())
+            .map_err(|e| format!("command {i} ({command:?}): {e}"))?;
+    }
+    loop {
+        match world.drive(Some(UNTIL), 1 + pick.below(200)) {
+            Drive::Need(calls) => answer_all(&mut world, &mut hosts, calls, &mut pick),
+            Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
+            Drive::Done => {}
+        }
+    }
+    Ok(world.take_records().iter().map(|r| r.to_string()).collect())
+}
+
+fn first_difference(a: &[String], b: &[String]) -> Option<usize> {
+    (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))
+}
+
+#[test]
+fn commands_from_outside_find_every_host_where_the_world_is() {
+    let mut commands = 0;
+    for speculation in [0, 3] {
+        for (name, latency) in LATENCIES {
+            for seed in 1..=10 {
+                let reproduce = format!(
+                    "seed {seed}, latency {name}, speculation {speculation} (reproduce: cargo test -p \
+                     quorate-sim --test hosted commands_from_outside)"
+                );
+                let (live, applied) = live_commands(seed, latency, speculation);
+                commands += applied.len();
+                let inline = replayed_inline(seed, latency, &applied);
+                if let Some(at) = first_difference(&inline, &live) {
+                    panic!(
+                        "{reproduce}: live commands: the hosted trace departs from the inline replay at \
+                         record {at}:\n  inline: {:?}\n  hosted: {:?}",
+                        inline.get(at),
+                        live.get(at)
+                    );
+                }
+                let replayed = replayed_hosted(seed, latency, speculation, &applied)
+                    .unwrap_or_else(|e| panic!("{reproduce}: replayed hosted: {e}"));
+                if let Some(at) = first_difference(&inline, &replayed) {
+                    panic!(
+                        "{reproduce}: the hosted replay departs from the inline one at record {at}:\n  \
+                         inline: {:?}\n  hosted: {:?}",
+                        inline.get(at),
+                        replayed.get(at)
+                    );
+                }
+            }
+        }
+    }
+    assert!(commands > 500, "only {commands} commands took");
+}

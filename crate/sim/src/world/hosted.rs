@@ -274,6 +274,14 @@ impl<E: Engine> World<E> {
         self.starting.is_empty()
     }
 
+    /// No start, answer or rewind is waiting: every host is exactly where the world is. [`World::drive`]
+    /// may stop for calls with answers still waiting (it goes past its budget to use them, and guesses
+    /// reach further); a command applied then could meet a host that already ran a later step. Driving
+    /// with no budget uses them up.
+    pub fn is_caught_up(&self) -> bool {
+        self.starting.is_empty() && self.answers.is_empty() && self.rewinds.is_empty()
+    }
+
     /// Takes a node's engine out of the world to run it elsewhere; the node stays up, now hosted away.
     /// `None` if the node is down, unknown or already away.
     pub fn detach(&mut self, id: NodeId) -> Option<E> {
@@ -375,6 +383,17 @@ impl<E: Engine> World<E> {
     /// `Done` always leaves no answer waiting (the budget may be overrun by the few events already
     /// answered), so a command applied then finds every host exactly where the world is.
     pub fn drive(&mut self, until: Option<SimTime>, max_events: u64) -> Drive<E> {
+        self.drive_with(until, max_events, false)
+    }
+
+    /// As [`World::drive`], but a call is only ever for the next event, so the world stops at exactly
+    /// `max_events` with every host caught up (if it was caught up when called): for reaching a command's
+    /// recorded moment. Slower with hosts away: a round of calls per hosted step.
+    pub fn drive_exact(&mut self, until: Option<SimTime>, max_events: u64) -> Drive<E> {
+        self.drive_with(until, max_events, true)
+    }
+
+    fn drive_with(&mut self, until: Option<SimTime>, max_events: u64, exact: bool) -> Drive<E> {
         let mut processed = 0;
         loop {
             if let Some(&(node, generation)) = self.starting.first() {
@@ -405,7 +424,11 @@ impl<E: Engine> World<E> {
             }
             let key = CallKey::Event(front.seq);
             if self.needs_call(&front.kind) && !self.answers.contains_key(&key) {
-                let room = max_events.saturating_sub(processed).max(1);
+                let room = if exact {
+                    1
+                } else {
+                    max_events.saturating_sub(processed).max(1)
+                };
                 return Drive::Need(self.plan(until, room));
             }
             self.step();

@@ -81,14 +81,23 @@ impl<E: Present> Run<E> {
     ) -> bool {
         // Pending starts are answered before anything else happens.
         if !self.world.is_settled() {
-            self.drive_world(None, 0, out);
+            self.drive_world(None, 0, false, out);
             return true;
         }
         let events = self.world.events();
         let next = self.current().shared.get(self.next_command).cloned();
+        let due = next.as_ref().is_some_and(|e| e.after_event <= events);
+        // The task ends, or a command applies, only with every host where the world is: answers still
+        // waiting (a stretch goes past its budget to use them, guesses reach further) are used up first.
+        if (due || events >= limit) && !self.world.is_caught_up() {
+            if !self.drive_world(until, 0, false, out) {
+                self.collect_log(milestone);
+            }
+            return true;
+        }
         // The branch's next command, once the world has reached its moment.
         if let Some(entry) = &next {
-            if entry.after_event <= events {
+            if due {
                 if until.is_some_and(|u| entry.at_us > u.as_micros()) {
                     // Its moment is later than this stretch: only the clock moves.
                     let until = until.expect("checked above");
@@ -114,7 +123,10 @@ impl<E: Present> Run<E> {
             (stop - events).min(DRIVE_CHUNK)
         };
         let before = events;
-        if self.drive_world(until, budget, out) {
+        // Toward a command of the branch's log, one event per call, so that the world lands on its
+        // recorded moment exactly, with no answer past it.
+        let exact = next.is_some();
+        if self.drive_world(until, budget, exact, out) {
             return true;
         }
         self.collect_log(milestone);

@@ -82,14 +82,21 @@ impl<E: Present> Run<E> {
         }
     }
 
-    /// Drives the world; on `Need`, posts the calls and returns `true` (the task waits).
+    /// Drives the world (with `exact`, as [`World::drive_exact`]); on `Need`, posts the calls and returns
+    /// `true` (the task waits).
     pub(super) fn drive_world(
         &mut self,
         until: Option<SimTime>,
         max: u64,
+        exact: bool,
         out: &mut Vec<Out>,
     ) -> bool {
-        match self.world.drive(until, max) {
+        let drive = if exact {
+            self.world.drive_exact(until, max)
+        } else {
+            self.world.drive(until, max)
+        };
+        match drive {
             Drive::Done => false,
             Drive::Need(calls) => {
                 for call in calls {

@@ -161,45 +161,85 @@ fn a_full_speed_frame_with_a_worker_per_node_carries_the_batch_the_channel_allow
 
 /// Commands between full-speed frames find every node worker where the world is: a frame may end with
 /// answers still waiting (taken past the frame's budget, or guessed well ahead), and those are used up
-/// first. The run's link, replayed inline, lands on the same moment with the same digest.
+/// first. Small batches end a frame every few events. The run's link, replayed inline, lands on the
+/// same moment with the same digest; so does the branch played again from its start with a worker per
+/// node (its commands reached at their recorded moments exactly).
 #[test]
 fn commands_between_full_speed_frames_with_a_worker_per_node_replay_inline() {
     for engine in [EngineKind::Raft, EngineKind::Gossip] {
-        for seed in 1..=5 {
-            let reproduce = "cargo test -p quorate-worker commands_between_full_speed_frames";
+        for (seed, batch) in [(1, 7), (2, 13), (3, 50), (4, FULL_SPEED_EVENTS_PER_NODE)] {
+            let reproduce = format!(
+                "{} seed {seed}, batch {batch} (reproduce: cargo test -p quorate-worker \
+                 commands_between_full_speed_frames)",
+                engine.name()
+            );
             let mut h = Harness::new(engine, seed, 5, Hosting::PerNode);
+            h.session.set_per_node_batch(batch);
             h.send(UiCommand::SetSpeed(f64::INFINITY));
             let mut f = h.play(0);
+            let frames_per_step = (FULL_SPEED_EVENTS_PER_NODE / batch).max(1) as u32;
             for (frames, command) in script(engine) {
                 if matches!(command, UiCommand::Step | UiCommand::RunUntil(_)) {
                     continue;
                 }
-                for _ in 0..frames / 20 + 1 {
-                    f = h.send(UiCommand::Advance { wall_ms: 16.0 });
+                for _ in 0..(frames / 20 + 1) * frames_per_step {
+                    h.send(UiCommand::Advance { wall_ms: 16.0 });
                 }
                 f = h.send(command);
             }
-            assert!(
-                f.error.is_none(),
-                "{} seed {seed}: {:?} ({reproduce})",
-                engine.name(),
-                f.error
-            );
-            let mut friend = Harness::from_setup(RunSetup {
-                engine,
-                seed,
-                nodes: 5,
-                replay: decode_log(&f.shared_log).unwrap(),
-                until: Some((f.events, f.time_us)),
-                hosting: Hosting::Inline,
-                params: Vec::new(),
-            });
-            let g = friend.send(UiCommand::Refresh);
+            assert!(f.error.is_none(), "{reproduce}: {:?}", f.error);
+            // Then a command after nearly every frame: pauses, resumes and client requests, the ones a
+            // node worker ahead of the world would get wrong.
+            let words = match engine {
+                EngineKind::Raft => "propose z=3",
+                _ => "event deploy v3",
+            };
+            for i in 0..40 {
+                let node = [1, 3, 4, 5][i % 4];
+                for command in [
+                    UiCommand::Pause(node),
+                    UiCommand::Resume(node),
+                    UiCommand::Client {
+                        node,
+                        words: words.into(),
+                    },
+                ] {
+                    h.send(UiCommand::Advance { wall_ms: 16.0 });
+                    f = h.send(command);
+                    assert!(f.error.is_none(), "{reproduce}: {:?}", f.error);
+                }
+            }
+            let inline = |events: u64, time_us: u64| {
+                let mut friend = Harness::from_setup(RunSetup {
+                    engine,
+                    seed,
+                    nodes: 5,
+                    replay: decode_log(&f.shared_log).unwrap(),
+                    until: Some((events, time_us)),
+                    hosting: Hosting::Inline,
+                    params: Vec::new(),
+                });
+                friend.send(UiCommand::Refresh)
+            };
+            let g = inline(f.events, f.time_us);
             assert_eq!(
                 (g.events, g.time_us, &g.digest),
                 (f.events, f.time_us, &f.digest),
-                "{} seed {seed}: the link replayed inline departs ({reproduce})",
-                engine.name()
+                "{reproduce}: the link replayed inline departs"
+            );
+            // Back to the start, and the branch again at full speed with its workers.
+            h.send(UiCommand::Seek { time_us: 0 });
+            let mut again = h.send(UiCommand::Refresh);
+            while again.events < f.events {
+                again = h.send(UiCommand::Advance { wall_ms: 16.0 });
+            }
+            assert!(again.error.is_none(), "{reproduce}: {:?}", again.error);
+            let g = inline(again.events, again.time_us);
+            assert_eq!(
+                (g.events, g.time_us, &g.digest),
+                (again.events, again.time_us, &again.digest),
+                "{reproduce}: the branch played again with a worker per node departs from the inline \
+                 replay"
             );
         }
     }
