@@ -10,7 +10,10 @@ use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, Sim
 use serde::{Deserialize, Serialize};
 
 pub use crate::command::{SimError, WorldCommand};
-pub use hosted::{Answer, Answers, Boot, Call, CallKey, Drive, Hosting, NodeHost, Step};
+use hosted::Hosted;
+pub use hosted::{
+    Answer, Answers, Boot, Call, CallKey, Drive, Hosting, NodeHost, Step, SPECULATION,
+};
 
 mod hosted;
 use crate::network::{DropReason, LinkParams, Network, Rule, Verdict};
@@ -95,15 +98,6 @@ pub struct InFlight<'a, E: Engine> {
     pub msg: &'a E::Msg,
 }
 
-/// How far a hosted world's plans speculate by default, in minimum network delays: with Raft's 50 ms
-/// heartbeats over 10–25 ms links, three cover a follower round (each host rarely has to undo a step);
-/// more would guess the followers' election timers too, and undo them at every heartbeat.
-pub const SPECULATION: u32 = 3;
-
-fn default_speculation() -> u32 {
-    SPECULATION
-}
-
 /// Messages waiting on each held link (from, to), in send order, with their send time.
 type Held<M> = BTreeMap<(NodeId, NodeId), Vec<(SimTime, M)>>;
 
@@ -131,24 +125,9 @@ pub struct World<E: Engine> {
     /// Where nodes booted from now on run.
     #[serde(default)]
     hosting: Hosting,
-    /// Hosted nodes booted but not yet started, in boot order (their `Boot` records wait for the answer).
+    /// The calls under way to hosts away, and their answers.
     #[serde(skip)]
-    starting: Vec<(NodeId, u32)>,
-    /// Answers from hosted nodes, waiting for their event to come up.
-    #[serde(skip)]
-    answers: BTreeMap<CallKey, (NodeId, Answer<E>)>,
-    /// The call the engine step in progress answers, for hosted nodes.
-    #[serde(skip)]
-    current: Option<CallKey>,
-    /// Speculative steps called and not yet taken: their node and time (see `world/hosted.rs`).
-    #[serde(skip)]
-    speculated: BTreeMap<CallKey, (NodeId, SimTime)>,
-    /// Hosts to tell to undo their speculative steps from this one on, with its time.
-    #[serde(skip)]
-    rewinds: BTreeMap<NodeId, (SimTime, CallKey)>,
-    /// How far past its first event a plan speculates, in minimum network delays (zero: never).
-    #[serde(skip, default = "default_speculation")]
-    speculation: u32,
+    hosted: Hosted<E>,
 }
 
 impl<E: Engine> World<E> {
@@ -189,12 +168,7 @@ impl<E: Engine> World<E> {
             records: Vec::new(),
             outbox: Outbox::new(),
             hosting,
-            starting: Vec::new(),
-            answers: BTreeMap::new(),
-            current: None,
-            speculated: BTreeMap::new(),
-            rewinds: BTreeMap::new(),
-            speculation: SPECULATION,
+            hosted: Hosted::default(),
         };
         let mut ids = config.nodes;
         ids.sort();
@@ -330,12 +304,7 @@ impl<E: Engine> World<E> {
             records: Vec::new(),
             outbox: Outbox::new(),
             hosting: self.hosting,
-            starting: self.starting.clone(),
-            answers: BTreeMap::new(),
-            current: None,
-            speculated: BTreeMap::new(),
-            rewinds: BTreeMap::new(),
-            speculation: self.speculation,
+            hosted: self.hosted.checkpoint(),
         }
     }
 
@@ -359,9 +328,9 @@ impl<E: Engine> World<E> {
         );
         self.now = event.time;
         self.events += 1;
-        self.current = Some(CallKey::Event(event.seq));
+        self.hosted.current = Some(CallKey::Event(event.seq));
         self.process(event.kind);
-        self.current = None;
+        self.hosted.current = None;
         true
     }
 
@@ -642,7 +611,7 @@ impl<E: Engine> World<E> {
             },
         );
         if away {
-            self.starting.push((id, 0));
+            self.hosted.starting.push((id, 0));
             return;
         }
         self.record(Record::Boot {
@@ -663,7 +632,7 @@ impl<E: Engine> World<E> {
         let generation = slot.generation;
         if self.hosting == Hosting::Away {
             slot.away = true;
-            self.starting.push((id, generation));
+            self.hosted.starting.push((id, generation));
             return;
         }
         let rng = NodeRng::for_node(seed, id, slot.generation);
@@ -773,18 +742,16 @@ impl<E: Engine> World<E> {
         let result = match slot.engine.as_mut() {
             Some(engine) => engine.step(now, input, &mut outbox),
             None if slot.away => {
-                let key = self.current.take();
-                if let Some(key) = &key {
-                    self.speculated.remove(key);
-                }
-                match key.and_then(|key| self.answers.remove(&key)) {
-                    Some((_, answer)) => answer.map(|effects| {
+                let answer = self.hosted.take_current();
+                answer
+                    .unwrap_or_else(|key| {
+                        panic!("{id} is hosted elsewhere and has no answer for {key:?}")
+                    })
+                    .map(|effects| {
                         for effect in effects {
                             outbox.push(effect);
                         }
-                    }),
-                    None => panic!("{id} is hosted elsewhere and has no answer for {key:?}"),
-                }
+                    })
             }
             None => return,
         };

@@ -32,7 +32,7 @@
 //! effects already applied. A guess costs only work: no effect of a step is applied before every input
 //! that comes before it has been.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use quorate_core::{Duration, Effect, Engine, Input, NodeId, NodeRng, Outbox, SimTime};
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,86 @@ pub enum Drive<E: Engine> {
     Done,
     /// These calls must be answered before the world can go on.
     Need(Vec<Call<E>>),
+}
+
+/// How far a hosted world's plans speculate by default, in minimum network delays: with Raft's 50 ms
+/// heartbeats over 10–25 ms links, three cover a follower round (each host rarely has to undo a step);
+/// more would guess the followers' election timers too, and undo them at every heartbeat.
+pub const SPECULATION: u32 = 3;
+
+/// What a world keeps of its calls to hosts away. None of it is serialized with the world; a checkpoint
+/// keeps the starts still to make and the setting.
+#[derive(Clone, Debug)]
+pub(super) struct Hosted<E: Engine> {
+    /// Hosted nodes booted but not yet started, in boot order (their `Boot` records wait for the answer).
+    pub(super) starting: Vec<(NodeId, u32)>,
+    /// Answers from hosted nodes, waiting for their event to come up.
+    pub(super) answers: BTreeMap<CallKey, (NodeId, Answer<E>)>,
+    /// The call the engine step in progress answers, for hosted nodes.
+    pub(super) current: Option<CallKey>,
+    /// Speculative steps called and not yet taken: their node and time.
+    speculated: BTreeMap<CallKey, (NodeId, SimTime)>,
+    /// Hosts to tell to undo their speculative steps from this one on, with its time.
+    rewinds: BTreeMap<NodeId, (SimTime, CallKey)>,
+    /// How far past its first event a plan speculates, in minimum network delays (zero: never).
+    speculation: u32,
+}
+
+impl<E: Engine> Default for Hosted<E> {
+    fn default() -> Hosted<E> {
+        Hosted {
+            starting: Vec::new(),
+            answers: BTreeMap::new(),
+            current: None,
+            speculated: BTreeMap::new(),
+            rewinds: BTreeMap::new(),
+            speculation: SPECULATION,
+        }
+    }
+}
+
+impl<E: Engine> Hosted<E> {
+    /// The answer to the call in progress, which it takes (and with it the guess it was, if one); the
+    /// call's key if there is none.
+    pub(super) fn take_current(&mut self) -> Result<Answer<E>, Option<CallKey>> {
+        let key = self.current.take();
+        if let Some(key) = &key {
+            self.speculated.remove(key);
+        }
+        key.and_then(|key| self.answers.remove(&key))
+            .map(|(_, answer)| answer)
+            .ok_or(key)
+    }
+
+    /// Takes back a node's answered guesses due after `time` (an event for it is queued then); its host
+    /// will be told to undo them.
+    fn take_back(&mut self, target: NodeId, time: SimTime) {
+        let later: Vec<(CallKey, SimTime)> = self
+            .speculated
+            .iter()
+            .filter(|(key, (node, due))| {
+                *node == target && *due > time && self.answers.contains_key(key)
+            })
+            .map(|(key, (_, due))| (*key, *due))
+            .collect();
+        for (key, due) in later {
+            self.speculated.remove(&key);
+            self.answers.remove(&key);
+            let first = self.rewinds.entry(target).or_insert((due, key));
+            if (due, key) < *first {
+                *first = (due, key);
+            }
+        }
+    }
+
+    /// For a checkpoint: the starts still to make and the setting, no answers.
+    pub(super) fn checkpoint(&self) -> Hosted<E> {
+        Hosted {
+            starting: self.starting.clone(),
+            speculation: self.speculation,
+            ..Hosted::default()
+        }
+    }
 }
 
 /// Inputs a host keeps to replay on a rewind: past this many it takes a new copy of its engine at the
@@ -260,7 +340,7 @@ impl<E: Engine> World<E> {
     /// How far past a plan's first event its calls may speculate, in minimum network delays (zero: never;
     /// a new world has [`SPECULATION`](crate::SPECULATION)). See the module notes.
     pub fn set_speculation(&mut self, windows: u32) {
-        self.speculation = windows;
+        self.hosted.speculation = windows;
     }
 
     /// Whether the node is up with its engine hosted elsewhere.
@@ -271,7 +351,7 @@ impl<E: Engine> World<E> {
     /// No start is waiting for its answer: the world can take a command and give the same trace as an
     /// inline world would.
     pub fn is_settled(&self) -> bool {
-        self.starting.is_empty()
+        self.hosted.starting.is_empty()
     }
 
     /// No start, answer or rewind is waiting: every host is exactly where the world is. [`World::drive`]
@@ -279,7 +359,9 @@ impl<E: Engine> World<E> {
     /// reach further); a command applied then could meet a host that already ran a later step. Driving
     /// with no budget uses them up.
     pub fn is_caught_up(&self) -> bool {
-        self.starting.is_empty() && self.answers.is_empty() && self.rewinds.is_empty()
+        self.hosted.starting.is_empty()
+            && self.hosted.answers.is_empty()
+            && self.hosted.rewinds.is_empty()
     }
 
     /// Takes a node's engine out of the world to run it elsewhere; the node stays up, now hosted away.
@@ -294,9 +376,9 @@ impl<E: Engine> World<E> {
     /// Brings a hosted node's engine (as its host handed it back) into the world. Fails, changing
     /// nothing, if the node is not hosted away or still has answers waiting.
     pub fn attach(&mut self, id: NodeId, engine: E) -> Result<(), E> {
-        let waiting = self.answers.values().any(|(node, _)| *node == id)
-            || self.starting.iter().any(|(node, _)| *node == id)
-            || self.rewinds.contains_key(&id);
+        let waiting = self.hosted.answers.values().any(|(node, _)| *node == id)
+            || self.hosted.starting.iter().any(|(node, _)| *node == id)
+            || self.hosted.rewinds.contains_key(&id);
         match self.nodes.get_mut(&id) {
             Some(slot) if slot.away && !waiting => {
                 slot.engine = Some(engine);
@@ -311,55 +393,36 @@ impl<E: Engine> World<E> {
     /// waits for (the node went down meanwhile) are dropped.
     pub fn answer(&mut self, key: CallKey, node: NodeId, answer: Answer<E>) {
         if self.is_away(node) {
-            self.answers.insert(key, (node, answer));
+            self.hosted.answers.insert(key, (node, answer));
         }
     }
 
     /// Drops every answer and pending start of a node (it went down).
     pub(super) fn forget_calls(&mut self, id: NodeId) {
-        self.answers.retain(|_, (node, _)| *node != id);
-        self.starting.retain(|(node, _)| *node != id);
-        self.speculated.retain(|_, (node, _)| *node != id);
-        self.rewinds.remove(&id);
+        self.hosted.answers.retain(|_, (node, _)| *node != id);
+        self.hosted.starting.retain(|(node, _)| *node != id);
+        self.hosted.speculated.retain(|_, (node, _)| *node != id);
+        self.hosted.rewinds.remove(&id);
     }
 
     /// Queues an event. One for a node that answered speculative steps due after it takes back those
     /// answers, and its host is told to undo the steps.
     pub(super) fn enqueue(&mut self, time: SimTime, kind: EventKind<E>) {
-        if !self.speculated.is_empty() {
+        if !self.hosted.speculated.is_empty() {
             if let Some(target) = kind.target() {
-                self.take_back(target, time);
+                self.hosted.take_back(target, time);
             }
         }
         self.queue.push(time, kind);
     }
 
-    fn take_back(&mut self, target: NodeId, time: SimTime) {
-        let later: Vec<(CallKey, SimTime)> = self
-            .speculated
-            .iter()
-            .filter(|(key, (node, due))| {
-                *node == target && *due > time && self.answers.contains_key(key)
-            })
-            .map(|(key, (_, due))| (*key, *due))
-            .collect();
-        for (key, due) in later {
-            self.speculated.remove(&key);
-            self.answers.remove(&key);
-            let first = self.rewinds.entry(target).or_insert((due, key));
-            if (due, key) < *first {
-                *first = (due, key);
-            }
-        }
-    }
-
     /// `Done`, once every host that must undo speculative steps has been told to.
     fn done(&mut self) -> Drive<E> {
-        self.speculated.clear();
-        if self.rewinds.is_empty() {
+        self.hosted.speculated.clear();
+        if self.hosted.rewinds.is_empty() {
             return Drive::Done;
         }
-        let rewinds = std::mem::take(&mut self.rewinds);
+        let rewinds = std::mem::take(&mut self.hosted.rewinds);
         Drive::Need(
             rewinds
                 .into_iter()
@@ -396,19 +459,19 @@ impl<E: Engine> World<E> {
     fn drive_with(&mut self, until: Option<SimTime>, max_events: u64, exact: bool) -> Drive<E> {
         let mut processed = 0;
         loop {
-            if let Some(&(node, generation)) = self.starting.first() {
+            if let Some(&(node, generation)) = self.hosted.starting.first() {
                 let key = CallKey::Start { node, generation };
-                if !self.answers.contains_key(&key) {
+                if !self.hosted.answers.contains_key(&key) {
                     return Drive::Need(self.plan_starts());
                 }
-                self.starting.remove(0);
+                self.hosted.starting.remove(0);
                 self.record(Record::Boot { node, generation });
-                self.current = Some(key);
+                self.hosted.current = Some(key);
                 self.run_engine(node, Input::Start);
-                self.current = None;
+                self.hosted.current = None;
                 continue;
             }
-            let waiting = !self.answers.is_empty();
+            let waiting = !self.hosted.answers.is_empty();
             if processed >= max_events && !waiting {
                 return self.done();
             }
@@ -423,7 +486,7 @@ impl<E: Engine> World<E> {
                 return self.done();
             }
             let key = CallKey::Event(front.seq);
-            if self.needs_call(&front.kind) && !self.answers.contains_key(&key) {
+            if self.needs_call(&front.kind) && !self.hosted.answers.contains_key(&key) {
                 let room = if exact {
                     1
                 } else {
@@ -457,10 +520,11 @@ impl<E: Engine> World<E> {
     }
 
     fn plan_starts(&self) -> Vec<Call<E>> {
-        self.starting
+        self.hosted
+            .starting
             .iter()
             .filter(|(node, generation)| {
-                !self.answers.contains_key(&CallKey::Start {
+                !self.hosted.answers.contains_key(&CallKey::Start {
                     node: *node,
                     generation: *generation,
                 })
@@ -494,12 +558,19 @@ impl<E: Engine> World<E> {
     /// `room` steps in all.
     fn plan(&mut self, until: Option<SimTime>, room: u64) -> Vec<Call<E>> {
         let window = self.network.min_delay();
-        let span = window.saturating_mul(u64::from(self.speculation));
+        let span = window.saturating_mul(u64::from(self.hosted.speculation));
         // Steps called before and never run (a host stopped short of them) are planned again.
-        let answers = &self.answers;
-        self.speculated.retain(|key, _| answers.contains_key(key));
+        let answers = &self.hosted.answers;
+        self.hosted
+            .speculated
+            .retain(|key, _| answers.contains_key(key));
         // Nodes that already answered a later event: their hosts are ahead, so nothing more for them.
-        let mut blocked: BTreeSet<NodeId> = self.answers.values().map(|(node, _)| *node).collect();
+        let mut blocked: BTreeSet<NodeId> = self
+            .hosted
+            .answers
+            .values()
+            .map(|(node, _)| *node)
+            .collect();
         let mut taken = Vec::new();
         let mut calls: Vec<Call<E>> = Vec::new();
         let mut steps = 0u64;
@@ -558,7 +629,7 @@ impl<E: Engine> World<E> {
                 };
                 let key = CallKey::Event(queued.seq);
                 if !certain {
-                    self.speculated.insert(key, (target, queued.time));
+                    self.hosted.speculated.insert(key, (target, queued.time));
                 }
                 let step = Step {
                     key,
@@ -574,7 +645,7 @@ impl<E: Engine> World<E> {
                             boot: None,
                             steps: Vec::new(),
                             sure: 0,
-                            rewind: self.rewinds.remove(&target).map(|(_, key)| key),
+                            rewind: self.hosted.rewinds.remove(&target).map(|(_, key)| key),
                         });
                         calls.last_mut().expect("just pushed")
                     }
