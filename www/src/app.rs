@@ -14,9 +14,10 @@ use yew::prelude::*;
 use crate::automaton::Automata;
 use crate::cards::NodeCard;
 use crate::chart::SpreadChart;
+use crate::eventlog::EventLog;
 use crate::glossary;
 use crate::grid::Grid;
-use crate::help::{log_matches, Help, Theme};
+use crate::help::{Help, Theme};
 use crate::hosting::{channel_name, channel_title, hosting_title, workers_text};
 use crate::lamport::Lamport;
 use crate::link::use_lazy_orchestrator;
@@ -249,7 +250,6 @@ fn Playground() -> Html {
         let theme = *theme;
         use_effect_with(theme, move |t| t.apply(false));
     }
-    let log_filter = use_state(String::new);
     let on_key = {
         let on_play = on_play.clone();
         let on_step = on_step.clone();
@@ -644,11 +644,8 @@ fn Playground() -> Html {
     let log = {
         let state = state.clone();
         use_memo(
-            (
-                crate::throttle::beat_at(state.frames, state.playing, crate::throttle::EVERY / 2),
-                (*log_filter).clone(),
-            ),
-            move |(_, filter)| log_text(&state.log, filter),
+            crate::throttle::beat_at(state.frames, state.playing, crate::throttle::EVERY / 2),
+            move |_| state.log.clone(),
         )
     };
 
@@ -808,38 +805,13 @@ fn Playground() -> Html {
             }
             if parts >= 5 {
                 <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
-                <section class="log" aria-label="Event log">
-                    <h2>{ "Event log" }
-                        <input type="search" class="filter" placeholder="filter: n3 MsgVote drop…" aria-label="filter the event log"
-                            title="Show only the lines that contain every word typed here"
-                            value={(*log_filter).clone()}
-                            oninput={{
-                                let log_filter = log_filter.clone();
-                                Callback::from(move |e: InputEvent| {
-                                    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-                                    log_filter.set(input.value());
-                                })
-                            }} />
-                    </h2>
-                    <pre data-testid="log" tabindex="0">{ (*log).clone() }</pre>
-                </section>
+                <EventLog lines={log} />
             }
             if *help_open {
                 <Help on_close={{ let help_open = help_open.clone(); Callback::from(move |()| help_open.set(false)) }} />
             }
         </main>
     }
-}
-
-/// The newest 60 lines that match the filter, newest first, as one text: one text node to update per
-/// frame instead of sixty that each shift down a line.
-fn log_text(log: &VecDeque<Rc<str>>, filter: &str) -> String {
-    let mut text = String::new();
-    for line in log.iter().rev().filter(|l| log_matches(l, filter)).take(60) {
-        text.push_str(line);
-        text.push('\n');
-    }
-    text
 }
 
 fn until_label(milestone: Milestone) -> &'static str {

@@ -7,6 +7,7 @@ pub mod automaton;
 pub mod cards;
 pub mod chart;
 pub mod embed;
+pub mod eventlog;
 pub mod faults;
 pub mod glossary;
 pub mod grid;
