@@ -54,3 +54,30 @@ for (const [width, height] of [
     });
   }
 }
+
+test('on a phone the ring is on the first screen, and "More" shows the other controls', async () => {
+  const page = await ctx.page.context().newPage();
+  try {
+    await page.setViewportSize({ width: 412, height: 823 });
+    await page.goto(ctx.url + '#v=1&engine=raft&seed=18301114668627231234&nodes=5');
+    const ring = page.locator('svg.ring');
+    await ring.waitFor({ timeout: 60_000 });
+    const box = await ring.boundingBox();
+    assert.ok(box.y + box.height <= 823, `the ring spans ${Math.round(box.y)}–${Math.round(box.y + box.height)} px of an 823 px screen`);
+    const exportButton = page.getByRole('button', { name: 'export the trace as JSON' });
+    assert.equal(await exportButton.isVisible(), false, 'export waits behind "More"');
+    assert.equal(await page.getByTestId('digest').isVisible(), false);
+    await page.getByRole('button', { name: 'more controls' }).click();
+    await exportButton.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await page.getByTestId('digest').isVisible(), true);
+    await page.screenshot({ path: join(artifacts, 'layout-playground-412-more.png') });
+    // Closed again; a desktop window shows everything and no "More".
+    await page.getByRole('button', { name: 'more controls' }).click();
+    await exportButton.waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.setViewportSize({ width: 1350, height: 940 });
+    await exportButton.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await page.getByRole('button', { name: 'more controls' }).isVisible(), false);
+  } finally {
+    await page.close();
+  }
+});

@@ -245,6 +245,8 @@ fn Playground() -> Html {
         })
     };
     let help_open = use_state(|| false);
+    // On a phone the less used controls wait behind "More", so the ring is on the first screen.
+    let more_open = use_state(|| false);
     let theme = use_state(Theme::load);
     {
         let theme = *theme;
@@ -662,7 +664,7 @@ fn Playground() -> Html {
     let shown = (*shown).clone().unwrap_or_else(|| frame.clone());
 
     html! {
-        <main class="playground" tabindex="0" onkeydown={on_key}>
+        <main class={classes!("playground", more_open.then_some("more-open"))} tabindex="0" onkeydown={on_key}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
                 <a class="lab-link" href="lab.html" title="Many seeds per figure, in the background">{ "Lab" }</a>
@@ -687,13 +689,13 @@ fn Playground() -> Html {
                 </label>
                 <crate::lesson::LessonPicker on_load={on_lesson} on_error={on_lesson_error}
                     initial={(*url_lesson).clone()} playing={frame.lesson.is_some()} />
-                <span class="stat" title="The world seed: the same seed replays the same run">
+                <span class="stat extra" title="The world seed: the same seed replays the same run">
                     { "seed " }<code data-testid="seed">{ frame.seed }</code>
                 </span>
                 <span class="stat" title="Simulated time">{ "t = " }<code data-testid="time">{ format!("{:.3} s", shown.time_us as f64 / 1e6) }</code></span>
                 <span class="stat" title="Events processed">{ "events " }<code data-testid="events">{ shown.events }</code></span>
-                <span class="stat" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &shown.digest }</code></span>
-                <label class="stat hosting" title="Where the engines run: a Web Worker per node (killing a node ends its worker), or all inside the orchestrator worker">
+                <span class="stat extra" title="Digest of the trace so far">{ "digest " }<code data-testid="digest">{ &shown.digest }</code></span>
+                <label class="stat hosting extra" title="Where the engines run: a Web Worker per node (killing a node ends its worker), or all inside the orchestrator worker">
                     { "nodes run in " }
                     <select aria-label="where the nodes run" onchange={on_hosting}>
                         { for [Hosting::Auto, Hosting::PerNode, Hosting::Inline].iter().map(|h| html! {
@@ -708,23 +710,27 @@ fn Playground() -> Html {
                     { if state.playing { "❚❚ Pause" } else { "▶ Play" } }
                 </button>
                 <button onclick={on_step.reform(|_| ())} aria-label="step one event">{ "Step ›" }</button>
-                <button onclick={on_new_seed} aria-label="new seed: a new run with a fresh seed">{ "New seed" }</button>
-                <label class="size" title="Cluster size: a new run with this many nodes (above 32 they are drawn as a grid)">
+                <button class="more" aria-expanded={more_open.to_string()} aria-label="more controls"
+                    onclick={{ let more_open = more_open.clone(); Callback::from(move |_: MouseEvent| more_open.set(!*more_open)) }}>
+                    { if *more_open { "Less" } else { "More…" } }
+                </button>
+                <button class="extra" onclick={on_new_seed} aria-label="new seed: a new run with a fresh seed">{ "New seed" }</button>
+                <label class="size extra" title="Cluster size: a new run with this many nodes (above 32 they are drawn as a grid)">
                     { "nodes " }
                     <input type="number" min="1" max={url::MAX_NODES.to_string()} value={frame.size().to_string()}
                         aria-label="cluster size" onchange={on_size} />
                 </label>
                 <button onclick={on_partition} aria-label="partition side B from the rest" title="Cut the network between the nodes ticked “side B” and the others">{ "Partition" }</button>
                 <button onclick={on_heal} aria-label="heal the network">{ "Heal" }</button>
-                <button onclick={on_share} aria-label="link to this moment" title="Put a link in the address bar that replays this run to this moment">{ "Link" }</button>
-                <span class="until" role="group" aria-label="run until">
+                <button class="extra" onclick={on_share} aria-label="link to this moment" title="Put a link in the address bar that replays this run to this moment">{ "Link" }</button>
+                <span class="until extra" role="group" aria-label="run until">
                     { "until " }
                     { for [Milestone::Leader, Milestone::Commit, Milestone::Membership].into_iter().map(|m| html! {
                         <button onclick={on_until.reform(move |_| m)} aria-label={format!("run until the {}", m.title())} title={format!("Run to the {} and pause there", m.title())}>{ until_label(m) }</button>
                     }) }
                 </span>
-                <button onclick={on_export} aria-label="export the trace as JSON" title="Download this run (setup, commands, digest and trace) as JSON">{ "Export" }</button>
-                <label class="import" title="Replay a run from an exported JSON file and check its digest">
+                <button class="extra" onclick={on_export} aria-label="export the trace as JSON" title="Download this run (setup, commands, digest and trace) as JSON">{ "Export" }</button>
+                <label class="import extra" title="Replay a run from an exported JSON file and check its digest">
                     { "Import " }
                     <input type="file" accept=".json,application/json" aria-label="import a trace" onchange={on_import} />
                 </label>
