@@ -31,6 +31,13 @@
 //! the steps that stand. Engines are deterministic, so those give the
 //! effects already applied. A guess costs only work: no effect of a step is applied before every input
 //! that comes before it has been.
+//!
+//! Commands from outside (a person's kill, pause or client request) are not in the queue, so no plan
+//! can allow for them: one must be applied only when the world [`is_caught_up`](World::is_caught_up),
+//! with no answer waiting, or a host may already have run a step the command should have come before.
+//! `drive` may stop for calls with answers waiting (it goes past its budget to use them); driving on with
+//! no budget uses them up. A command recorded at an event count is reached with
+//! [`World::drive_exact`], which calls for one event at a time and so never goes past it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
