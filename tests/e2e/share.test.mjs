@@ -72,6 +72,8 @@ test('a link pasted into the same tab starts that run', async () => {
   await friend.page.waitForFunction(() => document.querySelector('[data-testid=seed]')?.textContent === '8', null, {
     timeout: 20_000,
   });
+  // The node cards are drawn a paint or two after the bar (stages.rs): wait for them.
+  await friend.page.waitForFunction(() => document.querySelectorAll('.node-card').length > 0, null, { timeout: 10_000 });
   assert.equal(await friend.page.locator('.node-card').count(), 4);
 });
 
