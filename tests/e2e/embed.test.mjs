@@ -237,16 +237,22 @@ test("the page's own script draws every lesson's introduction as the app does, b
   const tab = await ctx.page.context().newPage();
   const errors = [];
   tab.on('pageerror', (err) => errors.push(String(err)));
-  // The app's wasm waits until the shell's introduction has been read; no orchestrator ever loads.
+  // The app's wasm waits until the shell's introduction has been read; no orchestrator ever loads. A gate
+  // per page, opened whether or not the wasm was asked for yet (the shell may be read before it is).
   let release = () => {};
+  let gate = Promise.resolve();
+  const close = () => {
+    gate = new Promise((go) => (release = go));
+  };
   await tab.route((url) => /\/app-[0-9a-f]+_bg\.wasm$/.test(url.pathname), async (route) => {
-    await new Promise((go) => (release = go));
+    await gate;
     await route.continue().catch(() => {});
   });
   await tab.route((url) => /\/(worker|gossip|systems)\.js$/.test(url.pathname), () => {});
   const intro = () => tab.evaluate(() => [...document.querySelectorAll('main .lesson h2, main .lesson p')].map((e) => e.textContent));
   try {
     for (const name of names) {
+      close();
       await tab.goto('about:blank');
       await tab.goto(ctx.url + `embed.html#lesson=${name}`);
       await tab.locator('#shell .lesson h2').waitFor({ timeout: 10_000 });
