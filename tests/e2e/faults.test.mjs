@@ -136,6 +136,8 @@ test('a changed parameter is in the URL and a fresh browser reaches the same dig
   });
   const theirs = { events: await text(friend, 'events'), time: await text(friend, 'time'), digest: await text(friend, 'digest') };
   assert.deepEqual(theirs, mine);
+  // The parameter panel is drawn a paint after the bar (stages.rs).
+  await friend.page.waitForFunction(() => document.querySelectorAll('label.param').length > 0, null, { timeout: 10_000 });
   assert.equal(await friend.page.locator('label.param.changed').count(), 2, 'the parameters came with the link');
   await friend.page.locator(`line.cut`).first().waitFor({ timeout: 5_000 });
   await friend.shot('faults-params-friend.png');
