@@ -200,10 +200,7 @@ fn hosted_trace(seed: u64, latency: Latency, speculation: u32) -> Hosted {
     let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
     world.set_speculation(speculation);
     schedule(&mut world);
-    let mut hosts: BTreeMap<NodeId, NodeHost<Churn>> = node_ids(5)
-        .into_iter()
-        .map(|id| (id, NodeHost::new(id)))
-        .collect();
+    let mut hosts = hosts();
     let mut pick = NodeRng::for_world(seed ^ 0x5eed);
     let (mut rounds, mut steps, mut guessed, mut rewinds) = (0, 0, 0, 0);
     loop {
@@ -211,18 +208,14 @@ fn hosted_trace(seed: u64, latency: Latency, speculation: u32) -> Hosted {
         match world.drive(Some(UNTIL), budget) {
             Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
             Drive::Done => {}
-            Drive::Need(mut calls) => {
+            Drive::Need(calls) => {
                 rounds += 1;
-                pick.shuffle(&mut calls);
-                for call in calls {
+                for call in &calls {
                     steps += call.steps.len() as u64;
                     guessed += (call.steps.len() - call.sure) as u64;
                     rewinds += u64::from(call.rewind.is_some());
-                    let host = hosts.get_mut(&call.node).expect("a host per node");
-                    for (key, answer) in host.run(call).expect("a call the host can run") {
-                        world.answer(key, host.id, answer);
-                    }
                 }
+                answer_all(&mut world, &mut hosts, calls, &mut pick);
             }
         }
     }
