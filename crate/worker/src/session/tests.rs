@@ -13,6 +13,9 @@ struct Harness {
     spawned: u64,
     terminated: u64,
     last: Option<Frame>,
+    /// Time spent in the node workers' `handle`, and how many requests they handled.
+    node_time: std::time::Duration,
+    requests: u64,
 }
 
 impl Harness {
@@ -36,6 +39,8 @@ impl Harness {
             spawned: 0,
             terminated: 0,
             last: None,
+            node_time: std::time::Duration::ZERO,
+            requests: 0,
         };
         h.run(out);
         h
@@ -61,7 +66,11 @@ impl Harness {
                         .workers
                         .get_mut(&n)
                         .unwrap_or_else(|| panic!("a message for n{n}, which has no worker"));
-                    match catch_unwind(AssertUnwindSafe(|| worker.handle(&bytes))) {
+                    let started = std::time::Instant::now();
+                    let handled = catch_unwind(AssertUnwindSafe(|| worker.handle(&bytes)));
+                    self.node_time += started.elapsed();
+                    self.requests += 1;
+                    match handled {
                         Ok(Some(reply)) => queue.extend(self.session.node_message(n, &reply)),
                         Ok(None) => {}
                         Err(_) => queue.extend(self.session.node_failed(n, "panicked".to_string())),
@@ -813,3 +822,33 @@ mod lessons;
 mod systems;
 mod time_travel;
 mod verdicts;
+
+/// Bench (run by hand: `cargo test --release -p quorate-worker --lib bench_hosted_cpu -- --ignored
+/// --nocapture`): the processor time a 5-node Raft run at full speed costs per event, inline and with a
+/// worker per node (in-process, through the same bytes), split between the orchestrator and the nodes.
+/// What a browser adds to that with a worker per node is the waiting: a thread woken for every call.
+#[test]
+#[ignore]
+fn bench_hosted_cpu() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut h = Harness::new(EngineKind::Raft, 1, 5, hosting);
+        h.session.set_per_node_batch(4_000);
+        h.send(UiCommand::SetSpeed(f64::INFINITY));
+        let first = h.play(5).events;
+        let (node_time, requests) = (h.node_time, h.requests);
+        let started = std::time::Instant::now();
+        let events = h.play(200).events - first;
+        let total = started.elapsed().as_nanos() as f64;
+        let node = (h.node_time - node_time).as_nanos() as f64;
+        let requests = h.requests - requests;
+        println!(
+            "{hosting:?}: {events} events, {:.0} ns per event: orchestrator {:.0}, nodes {:.0}; \
+             {requests} requests, {:.2} events per request",
+            total / events as f64,
+            (total - node) / events as f64,
+            node / events as f64,
+            events as f64 / requests.max(1) as f64,
+        );
+        assert!(events > 100_000, "{hosting:?}: only {events} events");
+    }
+}
