@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const ctx = usePage();
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -24,19 +24,19 @@ async function audit(name, fragment, ready) {
 }
 
 test('the Raft view has no serious or critical violations', () =>
-  audit('raft', '#v=1&engine=raft&seed=2&nodes=5', () => ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 })));
+  audit('raft', '#v=1&engine=raft&seed=2&nodes=5', () => ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 }).then(() => drawn(ctx.page))));
 
 test('the gossip grid view has none', () =>
-  audit('gossip-grid', '#v=1&engine=gossip&seed=2&nodes=100', () => ctx.page.getByTestId('grid').waitFor({ timeout: 30_000 })));
+  audit('gossip-grid', '#v=1&engine=gossip&seed=2&nodes=100', () => ctx.page.getByTestId('grid').waitFor({ timeout: 30_000 }).then(() => drawn(ctx.page))));
 
 test('the gossip ring view has none', () =>
-  audit('gossip', '#v=1&engine=gossip&seed=2&nodes=8', () => ctx.page.getByTestId('status-n8').waitFor({ timeout: 30_000 })));
+  audit('gossip', '#v=1&engine=gossip&seed=2&nodes=8', () => ctx.page.getByTestId('status-n8').waitFor({ timeout: 30_000 }).then(() => drawn(ctx.page))));
 
 test('the Consul view has none', () =>
-  audit('consul', '#v=1&engine=consul&seed=2', () => ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 })));
+  audit('consul', '#v=1&engine=consul&seed=2', () => ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 }).then(() => drawn(ctx.page))));
 
 test('the etcd view has none', () =>
-  audit('etcd', '#v=1&engine=etcd&seed=2', () => ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 })));
+  audit('etcd', '#v=1&engine=etcd&seed=2', () => ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 }).then(() => drawn(ctx.page))));
 
 test('the lab page has none', () =>
   audit('lab', 'lab.html', () => ctx.page.getByTestId('markov-summary').filter({ hasText: 'round' }).waitFor({ timeout: 30_000 })));

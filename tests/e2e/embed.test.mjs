@@ -10,7 +10,7 @@ import { mkdtemp, symlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 import { serve } from './serve.mjs';
 
 const ctx = usePage();
@@ -188,6 +188,7 @@ test('the built site works from a sub-path', async () => {
   const tab = await ctx.page.context().newPage();
   await tab.goto(sub.url + 'quorate/#engine=raft&seed=2&nodes=3');
   await tab.getByTestId('status-n3').waitFor({ timeout: 30_000 });
+  await drawn(tab);
   await tab.goto(sub.url + 'quorate/embed.html#lesson=election');
   await tab.getByTestId('lesson-page').filter({ hasText: 'Introduction' }).waitFor({ timeout: 30_000 });
   assert.equal(await tab.title(), 'Quorate player');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ctx = usePage();
@@ -50,6 +50,7 @@ let follower;
 test('a one-way cut of leader -> follower: the follower campaigns, the leader stays; mended, it follows again', async () => {
   await ctx.page.goto(ctx.url + '#engine=raft&seed=11&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   leader = await waitForLeader(ctx);
   follower = leader === 1 ? 2 : 1;
   const term = await termOf(ctx, leader);

@@ -42,3 +42,7 @@ export const leaders = (page) =>
         term: Number(/term (\d+)/.exec(card.querySelector('.summary').textContent)?.[1]),
       })),
   );
+
+/** Waits until the playground has drawn every part of its page (`stages.rs` draws it a part per paint). */
+export const drawn = (page, timeout = 30_000) =>
+  page.locator('main.playground[aria-busy="false"]').waitFor({ timeout });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 import { serve } from './serve.mjs';
 
 const ctx = usePage();
@@ -38,6 +38,7 @@ async function open(fragment) {
   await ctx.page.goto('about:blank');
   await ctx.page.goto(ctx.url + fragment);
   await ctx.page.getByTestId('status-n1').waitFor({ timeout: 30_000 });
+  await drawn(ctx.page);
 }
 
 const leaderOf = () =>

@@ -3,7 +3,7 @@
 // automaton of a killed peer going suspect, then dead. Screenshots land in tests/e2e/artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
@@ -44,6 +44,7 @@ let leader;
 test('the log grid marks committed and applied entries; the automaton shows the role', async () => {
   await ctx.page.goto(ctx.url + '#engine=raft&seed=11&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   leader = await waitForLeader(15_000);
   for (const words of ['propose x=1', 'propose y=2', 'propose z=3']) {
     await select(leader);
@@ -115,6 +116,7 @@ test('gossip: a killed peer turns suspect, then dead, in the selected node’s v
   await ctx.page.goto('about:blank');
   await ctx.page.goto(ctx.url + '#engine=gossip&seed=5&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   await ctx.page.waitForFunction(() => /5 alive/.test(document.querySelector('[data-testid=summary-n1]')?.textContent ?? ''), null, {
     timeout: 20_000,
   });

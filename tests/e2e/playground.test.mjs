@@ -2,7 +2,7 @@
 // A person opens the page, sees three nodes beating, kills one, sees it dead while the others go on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
@@ -15,6 +15,7 @@ const beats = async (id) => {
 test('the page starts a run in a worker and shows three nodes beating', async () => {
   await ctx.page.goto(ctx.url + '#engine=demo&seed=7&nodes=3');
   await ctx.page.getByTestId('status-n3').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   assert.equal(await ctx.page.getByTestId('seed').textContent(), '7');
   assert.ok(ctx.page.workers().length >= 1, 'the orchestrator runs in a Web Worker');
   const before = await beats(1);

@@ -1,13 +1,14 @@
 // The things around the simulation: the keyboard help, the theme switch and the event-log filter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
 test('? opens the keyboard help, Escape closes it', async () => {
   await ctx.page.goto(ctx.url + '#v=1&engine=raft&seed=4&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+  await drawn(ctx.page);
   await ctx.page.locator('main.playground').focus();
   await ctx.page.keyboard.press('?');
   const help = ctx.page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -33,8 +34,9 @@ test('t switches the theme and the page remembers it', async () => {
 test('switching the theme while paused draws the messages again in its shades', async () => {
   await ctx.page.goto(ctx.url + '#v=1&engine=raft&seed=4&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+  await drawn(ctx.page);
   // Paused with heartbeats in flight, so the ring and the diagram hold messages and no frame comes.
-  const drawn = () =>
+  const shades = () =>
     ctx.page.evaluate(() => ({
       theme: document.documentElement.dataset.theme,
       ring: /r-msgheartbeat (#[0-9a-f]{6})/.exec(document.querySelector('.ring-layer')?.dataset.drawn ?? '')?.[1],
@@ -46,7 +48,7 @@ test('switching the theme while paused draws the messages again in its shades', 
   for (let tries = 0; ; tries++) {
     await ctx.page.getByRole('button', { name: 'pause', exact: true }).click();
     await ctx.page.getByRole('button', { name: 'play', exact: true }).waitFor();
-    const now = await drawn();
+    const now = await shades();
     if (now.ring && now.legend) break;
     assert.ok(tries < 20, `no heartbeat in flight at 20 pauses: ${JSON.stringify(now)}`);
     await ctx.page.getByRole('button', { name: 'play', exact: true }).click();
@@ -54,7 +56,7 @@ test('switching the theme while paused draws the messages again in its shades', 
   }
   // Heartbeats are grey: #6e7781 on the light theme, #8b98a5 on the dark one (www/src/kinds.rs).
   const shade = { light: '#6e7781', dark: '#8b98a5' };
-  const before = await drawn();
+  const before = await shades();
   assert.equal(before.ring, shade[before.theme]);
   assert.equal(before.legend, shade[before.theme]);
   await ctx.page.locator('main.playground').focus();

@@ -2,7 +2,7 @@
 // higher term. Screenshots of each step land in tests/e2e/artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { leaders as leadersOf, usePage } from './harness.mjs';
+import { drawn, leaders as leadersOf, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
@@ -23,6 +23,7 @@ let first;
 test('five nodes elect one leader', async () => {
   await ctx.page.goto(ctx.url + '#engine=raft&seed=11&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   first = await waitForLeader(undefined, 15_000);
   assert.ok(first.term >= 1);
   // Messages in flight are coloured by kind: the leader's heartbeats (grey) and appends (blue), on the

@@ -2,7 +2,7 @@
 // "a friend" in a fresh browser profile, lands on the identical state (events, time and trace digest).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { usePage } from './harness.mjs';
+import { drawn, usePage } from './harness.mjs';
 
 const me = usePage();
 const friend = usePage();
@@ -20,6 +20,7 @@ const leaderOf = (ctx) =>
 test('a shared link replays the run to the same moment in a fresh browser', async () => {
   await me.page.goto(me.url + '#engine=raft&seed=21&nodes=5');
   await me.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(me.page);
   await me.page.waitForFunction(() => document.querySelectorAll('.node-card.r-leader').length === 1, null, {
     timeout: 15_000,
   });
@@ -66,6 +67,7 @@ test('a link with script-like text is refused with a message and a fresh run', a
 test('a link pasted into the same tab starts that run', async () => {
   await friend.page.goto(friend.url + '#engine=demo&seed=5&nodes=3');
   await friend.page.getByTestId('status-n3').waitFor({ timeout: 20_000 });
+  await drawn(friend.page);
   await friend.page.evaluate(() => {
     location.hash = '#engine=gossip&seed=8&nodes=4';
   });

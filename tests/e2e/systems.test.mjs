@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { usePage, artifacts } from './harness.mjs';
+import { artifacts, drawn, usePage } from './harness.mjs';
 
 const ctx = usePage();
 
@@ -48,6 +48,7 @@ const rows = (table) =>
 test('Consul: the catalog and a lock holder; killing it turns it critical and, after the lock-delay, another holds', async () => {
   await ctx.page.goto(ctx.url + '#engine=consul&seed=3&nodes=7');
   await ctx.page.getByTestId('status-n7').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   await ctx.page.getByRole('heading', { name: /Consul: the store as n\d, the leader/ }).waitFor({ timeout: 20_000 });
   await speed('1');
   const held = await waitForFact('lock-service-leader', (t) => holderIn(t) > 3, 30_000, 'a first holder');

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { leaders as leadersOf, usePage } from './harness.mjs';
+import { drawn, leaders as leadersOf, usePage } from './harness.mjs';
 
 const ctx = usePage();
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -62,6 +62,7 @@ let first;
 test('a normal run stays green, and put / get through the panel show answers with revisions', async () => {
   await ctx.page.goto(ctx.url + '#engine=kv&seed=11&nodes=5');
   await ctx.page.getByTestId('status-n5').waitFor({ timeout: 20_000 });
+  await drawn(ctx.page);
   first = await waitFor('an election', 15_000, async () => (await leaders()).length === 1 && (await leaders())[0]);
   assert.equal(await verdict(), 'All checks hold');
   await request({ node: first.id, verb: 'put', key: 'x', value: '1' });

@@ -29,6 +29,10 @@ use crate::url;
 /// Event-log lines the page keeps; older ones scroll away.
 const LOG_KEEP: usize = 400;
 
+/// The parts the page is drawn in (`stages.rs`): the panels and the ring, the node cards, the
+/// space-time diagram, the timeline and verdicts, the system panel and the event log.
+const PARTS: u8 = 5;
+
 #[component]
 pub fn App() -> Html {
     // Both pages spawn their orchestrator once they have painted (link::use_lazy_orchestrator).
@@ -205,7 +209,7 @@ fn Playground() -> Html {
     // diagram and the panels below follow, a part per task after each paint, top to bottom, so that
     // nothing drawn moves (stages.rs). At a phone's speed the whole page at once is a task of a
     // quarter of a second, most of it compiling the code that draws it as it first runs.
-    let parts = crate::stages::use_parts(state.frame.is_some(), 5);
+    let parts = crate::stages::use_parts(state.frame.is_some(), PARTS);
 
     let on_select = {
         let dispatcher = state.dispatcher();
@@ -664,7 +668,9 @@ fn Playground() -> Html {
     let shown = (*shown).clone().unwrap_or_else(|| frame.clone());
 
     html! {
-        <main class={classes!("playground", more_open.then_some("more-open"))} tabindex="0" onkeydown={on_key}>
+        // Busy until the last part is drawn: what a test waits for before it reads a panel below the bar.
+        <main class={classes!("playground", more_open.then_some("more-open"))} tabindex="0" onkeydown={on_key}
+            aria-busy={(parts < PARTS).to_string()}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
                 <a class="lab-link" href="lab.html" title="Many seeds per figure, in the background">{ "Lab" }</a>
@@ -809,7 +815,7 @@ fn Playground() -> Html {
                 { timeline(&shown, on_seek, on_branch) }
                 <crate::verdicts::VerdictsPanel frame={frame.clone()} send={bridge.clone()} on_jump={on_jump} />
             }
-            if parts >= 5 {
+            if parts >= PARTS {
                 <crate::systems::SystemPanel frame={frame.clone()} send={bridge.clone()} />
                 <EventLog lines={log} />
             }
