@@ -260,7 +260,9 @@ pub struct Run<E: Present> {
     setup: RunSetup,
     per_node: bool,
     speed: f64,
-    log: Vec<String>,
+    /// The records the next frame's log lines come from: its last `MAX_LOG_LINES`, written out only
+    /// when the frame is sent (a full-speed frame drops all but a few of its thousands).
+    log: std::collections::VecDeque<quorate_sim::TraceRecord<E>>,
     log_skipped: u64,
     error: Option<String>,
     reached: Option<String>,
@@ -328,7 +330,7 @@ impl<E: Present> Run<E> {
             setup,
             per_node,
             speed: E::SPEED,
-            log: Vec::new(),
+            log: std::collections::VecDeque::new(),
             log_skipped: 0,
             error,
             reached: None,
@@ -391,12 +393,11 @@ impl<E: Present> Run<E> {
                     self.reached = Some(format!("{}: {node} {event}", wanted.title()));
                 }
             }
-            self.log.push(record.to_string());
-        }
-        if self.log.len() > MAX_LOG_LINES {
-            let extra = self.log.len() - MAX_LOG_LINES;
-            self.log.drain(..extra);
-            self.log_skipped += extra as u64;
+            if self.log.len() == MAX_LOG_LINES {
+                self.log.pop_front();
+                self.log_skipped += 1;
+            }
+            self.log.push_back(record);
         }
     }
 

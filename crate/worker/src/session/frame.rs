@@ -101,7 +101,11 @@ impl<E: Present> Run<E> {
             system,
             comparison: self.comparison.take(),
             messages,
-            log: std::mem::take(&mut self.log),
+            log: self
+                .log
+                .drain(..)
+                .map(|record| record.to_string())
+                .collect(),
             log_skipped: std::mem::take(&mut self.log_skipped),
             error: self.error.take(),
             shared_log,
