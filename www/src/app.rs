@@ -204,7 +204,8 @@ fn Playground() -> Html {
         move || drop(listener)
     });
 
-    use_pacing(state.frames, state.playing, bridge.clone());
+    let flat_out = state.frame.as_ref().is_some_and(|f| f.speed.is_infinite());
+    use_pacing(state.frames, state.playing, flat_out, bridge.clone());
     // The first frame draws the bar and the controls; the ring, the node cards, the space-time
     // diagram and the panels below follow, a part per task after each paint, top to bottom, so that
     // nothing drawn moves (stages.rs). At a phone's speed the whole page at once is a task of a

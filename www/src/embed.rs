@@ -456,7 +456,8 @@ pub fn Embed() -> Html {
         });
     }
 
-    use_pacing(state.frames, state.playing, send.clone());
+    let flat_out = state.frame.as_ref().is_some_and(|f| f.speed.is_infinite());
+    use_pacing(state.frames, state.playing, flat_out, send.clone());
 
     // Events to the host: ready, frames (throttled while playing), lesson steps, and the height.
     {
