@@ -105,6 +105,37 @@ test('the space-time diagram draws a lane per node and an arrow per message', as
   await ctx.shot('lamport.png');
 });
 
+test('as fast as possible, a run stops when animation frames stop coming, as in a hidden tab', async () => {
+  await ctx.page.goto('about:blank');
+  await ctx.page.goto(ctx.url + '#v=1&engine=raft&seed=4&nodes=5&host=inline');
+  await ctx.page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+  await drawn(ctx.page);
+  await ctx.page.getByRole('slider', { name: /speed/ }).fill('3.1');
+  const events = async () => Number(await ctx.page.getByTestId('events').textContent());
+  const start = await events();
+  await ctx.page.waitForFunction((n) => Number(document.querySelector('[data-testid="events"]').textContent) > n + 50_000, start);
+  // What a hidden tab does: no more animation frames. Frames already asked for may still come.
+  await ctx.page.evaluate(() => {
+    window.requestAnimationFrame = () => 0;
+  });
+  await ctx.page.waitForTimeout(500);
+  const stopped = await ctx.page.evaluate(() => document.querySelector('[data-testid="events"]').textContent);
+  // The bar is drawn from frames as they come (every 4th while playing): count them directly.
+  const seen = await ctx.page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let changes = 0;
+        const watch = new MutationObserver(() => changes++);
+        watch.observe(document.querySelector('main.playground'), { subtree: true, childList: true, characterData: true });
+        setTimeout(() => {
+          watch.disconnect();
+          resolve(changes);
+        }, 1_500);
+      }),
+  );
+  assert.equal(seen, 0, `the page kept changing (${seen} changes in 1.5 s after ${stopped} events)`);
+});
+
 test('no errors in the console', () => {
   assert.deepEqual(ctx.errors, []);
 });
