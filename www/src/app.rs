@@ -671,7 +671,7 @@ fn Playground() -> Html {
     html! {
         // Busy until the last part is drawn: what a test waits for before it reads a panel below the bar.
         <main class={classes!("playground", more_open.then_some("more-open"))} tabindex="0" onkeydown={on_key}
-            aria-busy={(parts < PARTS).to_string()}>
+            aria-busy={if parts < PARTS { "true" } else { "false" }}>
             <header class="bar">
                 <h1>{ "Quorate" }</h1>
                 <a class="lab-link" href="lab.html" title="Many seeds per figure, in the background">{ "Lab" }</a>
