@@ -18,8 +18,8 @@ import { launch } from './browser.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'));
 
-// Ceilings in gzip -9 bytes, about 3% above what the pages fetched when they were set (last: from a clean
-// clone, whose longer path in panic locations adds about 1%): a page that starts fetching a binary it did
+// Ceilings in gzip -9 bytes (Node's zlib, which packs these files about 1% less tightly than GNU gzip),
+// about 3% above what the pages fetched when they were set: a page that starts fetching a binary it did
 // not need, or a binary that grows, fails here.
 const KB = 1000;
 const PAGES = [
