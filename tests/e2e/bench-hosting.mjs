@@ -38,11 +38,15 @@ try {
   const edge = () =>
     page.evaluate(
       () =>
-        new Promise((resolve) => {
+        new Promise((resolve, reject) => {
           const read = () => document.querySelector('[data-testid="events"]').textContent;
           const before = read();
+          const since = performance.now();
           const poll = () => {
             const now = read();
+            if (now === before && performance.now() - since > 30_000) {
+              return reject(new Error(`the event count stayed at ${before} for 30 s: the run is not playing`));
+            }
             if (now === before) return requestAnimationFrame(poll);
             const time = parseFloat(document.querySelector('[data-testid="time"]').textContent);
             resolve([Number(now), time, performance.now()]);
