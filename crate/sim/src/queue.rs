@@ -65,7 +65,8 @@ impl<E: Engine> EventKind<E> {
 pub(crate) struct Queued<E: Engine> {
     pub time: SimTime,
     pub seq: u64,
-    pub kind: EventKind<E>,
+    /// Boxed: a heap moves its elements on every push and pop, and a message can be large.
+    pub kind: Box<EventKind<E>>,
 }
 
 impl<E: Engine> PartialEq for Queued<E> {
@@ -108,7 +109,11 @@ impl<E: Engine> Queue<E> {
     pub fn push(&mut self, time: SimTime, kind: EventKind<E>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Queued { time, seq, kind });
+        self.heap.push(Queued {
+            time,
+            seq,
+            kind: Box::new(kind),
+        });
     }
     pub fn pop(&mut self) -> Option<Queued<E>> {
         self.heap.pop()

@@ -257,7 +257,7 @@ impl<E: Engine> World<E> {
     }
     /// Messages in flight and held, in no particular order.
     pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_, E>> {
-        let queued = self.queue.iter().filter_map(|q| match &q.kind {
+        let queued = self.queue.iter().filter_map(|q| match &*q.kind {
             EventKind::Deliver {
                 from,
                 to,
@@ -329,7 +329,7 @@ impl<E: Engine> World<E> {
         self.now = event.time;
         self.events += 1;
         self.hosted.current = Some(CallKey::Event(event.seq));
-        self.process(event.kind);
+        self.process(*event.kind);
         self.hosted.current = None;
         true
     }

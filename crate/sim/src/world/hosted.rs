@@ -625,7 +625,7 @@ impl<E: Engine> World<E> {
             }
             let needs_call = self.needs_call(&queued.kind);
             if needs_call && !blocked.contains(&target) {
-                let input = match &queued.kind {
+                let input = match &*queued.kind {
                     EventKind::Deliver { from, msg, .. } => Input::Message {
                         from: *from,
                         msg: msg.clone(),
