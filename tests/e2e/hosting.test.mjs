@@ -208,7 +208,8 @@ test('scrubbing back 10 s and forward gives identical frames; a fork keeps both 
   await click('pause');
   const headDigest = await settle();
   const cards = () => ctx.page.locator('aside.nodes').innerText();
-  const head = { digest: headDigest, cards: await cards(), time: await text('time') };
+  // The event log shows the moment's last lines, newest first.
+  const head = { digest: headDigest, cards: await cards(), time: await text('time'), log: await text('log') };
   const scrubber = ctx.page.getByTestId('scrubber');
   const headMs = Number(await scrubber.getAttribute('max'));
   const seek = async (ms) => {
@@ -218,10 +219,15 @@ test('scrubbing back 10 s and forward gives identical frames; a fork keeps both 
       ms,
       { timeout: 20_000 },
     );
-    return { digest: await settle(), cards: await cards(), time: await text('time') };
+    return { digest: await settle(), cards: await cards(), time: await text('time'), log: await text('log') };
   };
   const past = await seek(headMs - 10_000);
   assert.match(await text('timeline-state'), /the past/);
+  const newest = parseFloat(past.log);
+  assert.ok(
+    newest <= parseFloat(past.time) && newest > parseFloat(past.time) - 1,
+    `the log's newest line (${past.log.split('\n')[0]}) is from just before ${past.time}`,
+  );
   const back = await seek(headMs);
   assert.deepEqual(back, head, 'forward again: the head, identical');
   assert.equal(await text('timeline-state'), 'live');

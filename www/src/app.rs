@@ -83,6 +83,9 @@ impl Reducible for State {
         };
         match action {
             Action::Frame(mut frame) => {
+                if frame.restart {
+                    next.log.clear();
+                }
                 if frame.log_skipped > 0 {
                     next.log.push_back(
                         format!("… {} lines skipped at this speed", frame.log_skipped).into(),

@@ -1,8 +1,8 @@
 //! The space-time (Lamport) diagram: one lane per node, time running left to right up to the frame's
 //! moment, and an arrow per message from its sender's lane at the time it left to its receiver's lane at
 //! the time it arrives. Arrows are gathered from the frames' in-flight messages (each carries its send
-//! and arrival times), so the diagram follows the same cursor as everything else: a jump back in time
-//! starts it afresh.
+//! and arrival times), so the diagram follows the same cursor as everything else: a new run or a jump
+//! in time starts it afresh.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -35,9 +35,10 @@ pub fn window_us(arrows: &Arrows) -> u64 {
     (mean * 20).clamp(200_000, 5_000_000)
 }
 
-/// Folds a frame's in-flight messages into the kept arrows; forgets everything on a jump back.
+/// Folds a frame's in-flight messages into the kept arrows; forgets everything on a new run or a jump
+/// in time.
 pub fn gather(arrows: &mut Arrows, last_us: &mut u64, frame: &Frame) {
-    if frame.time_us < *last_us {
+    if frame.restart || frame.time_us < *last_us {
         arrows.clear();
     }
     *last_us = frame.time_us;
@@ -320,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn arrows_accumulate_age_out_and_reset_on_a_jump_back() {
+    fn arrows_accumulate_age_out_and_reset_on_a_jump_or_a_new_run() {
         let (mut arrows, mut last) = (Arrows::new(), 0);
         gather(
             &mut arrows,
@@ -342,5 +343,20 @@ mod tests {
         assert_eq!(arrows.len(), 1);
         gather(&mut arrows, &mut last, &frame(50_000, &[]));
         assert!(arrows.is_empty(), "a jump back starts afresh");
+        gather(
+            &mut arrows,
+            &mut last,
+            &frame(60_000, &[(1, 2, 55_000, 70_000)]),
+        );
+        let restart = Frame {
+            restart: true,
+            ..frame(80_000, &[(2, 3, 79_000, 90_000)])
+        };
+        gather(&mut arrows, &mut last, &restart);
+        assert_eq!(
+            arrows.len(),
+            1,
+            "a new run or a jump forward starts afresh too"
+        );
     }
 }

@@ -319,8 +319,13 @@ pub struct Frame {
     #[serde(default)]
     pub comparison: Option<ComparisonView>,
     pub messages: Vec<MessageView>,
-    /// Trace lines since the previous frame (the newest at most `MAX_LOG_LINES`).
+    /// Trace lines since the previous frame (the newest at most `MAX_LOG_LINES`); after a `restart`,
+    /// the last lines up to this frame's moment.
     pub log: Vec<String>,
+    /// The page's history (log lines, the space-time diagram's arrows) belongs to another run or
+    /// another moment: set on a run's first frame and on the frame after a jump in time.
+    #[serde(default)]
+    pub restart: bool,
     /// Trace lines left out of `log` because there were more than `MAX_LOG_LINES`.
     pub log_skipped: u64,
     /// A command the world refused, in words.

@@ -262,8 +262,10 @@ pub struct Run<E: Present> {
     speed: f64,
     /// The records the next frame's log lines come from: its last `MAX_LOG_LINES`, written out only
     /// when the frame is sent (a full-speed frame drops all but a few of its thousands).
-    log: std::collections::VecDeque<quorate_sim::TraceRecord<E>>,
+    log: VecDeque<quorate_sim::TraceRecord<E>>,
     log_skipped: u64,
+    /// The next frame starts the page's history afresh (see `Frame::restart`).
+    restart: bool,
     error: Option<String>,
     reached: Option<String>,
     export: Option<String>,
@@ -330,8 +332,9 @@ impl<E: Present> Run<E> {
             setup,
             per_node,
             speed: E::SPEED,
-            log: std::collections::VecDeque::new(),
+            log: VecDeque::new(),
             log_skipped: 0,
+            restart: true,
             error,
             reached: None,
             export: None,

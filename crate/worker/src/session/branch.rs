@@ -151,9 +151,18 @@ impl<E: Present> Run<E> {
         let (mut world, applied, error) = self.rebuild(target, TraceMode::Keep);
         // The verdicts of the moment: the rebuilt run's records, checked from the start.
         self.verdicts = Verdicts::new(E::CHECKED, E::KV);
+        // The log, too, is the moment's: its last lines, the page's older ones dropped.
         let mut facts = Vec::new();
-        for record in world.take_records() {
+        let records = world.take_records();
+        let first_kept = records.len().saturating_sub(MAX_LOG_LINES);
+        self.log.clear();
+        self.log_skipped = 0;
+        self.restart = true;
+        for (i, record) in records.into_iter().enumerate() {
             self.observe(&record, &mut facts);
+            if i >= first_kept {
+                self.log.push_back(record);
+            }
         }
         for node in self.workers.keys().copied().collect::<Vec<_>>() {
             self.end_worker(node, WorkerState::Terminated, out);

@@ -107,6 +107,7 @@ impl<E: Present> Run<E> {
                 .map(|record| record.to_string())
                 .collect(),
             log_skipped: std::mem::take(&mut self.log_skipped),
+            restart: std::mem::take(&mut self.restart),
             error: self.error.take(),
             shared_log,
             hosting: HostingView {

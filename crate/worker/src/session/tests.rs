@@ -13,6 +13,8 @@ struct Harness {
     spawned: u64,
     terminated: u64,
     last: Option<Frame>,
+    /// The frames that started the page's history afresh (`Frame::restart`).
+    restarts: Vec<Frame>,
     /// Time spent in the node workers' `handle`, and how many requests they handled.
     node_time: std::time::Duration,
     requests: u64,
@@ -39,6 +41,7 @@ impl Harness {
             spawned: 0,
             terminated: 0,
             last: None,
+            restarts: Vec::new(),
             node_time: std::time::Duration::ZERO,
             requests: 0,
         };
@@ -51,7 +54,12 @@ impl Harness {
         let mut queue: VecDeque<Out> = out.into();
         while let Some(o) = queue.pop_front() {
             match o {
-                Out::Frame(f) => self.last = Some(*f),
+                Out::Frame(f) => {
+                    if f.restart {
+                        self.restarts.push((*f).clone());
+                    }
+                    self.last = Some(*f);
+                }
                 Out::Spawn(n) => {
                     self.spawned += 1;
                     assert!(

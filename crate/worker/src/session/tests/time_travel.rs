@@ -39,6 +39,48 @@ fn scrubbing_back_and_forth_gives_identical_frames() {
     }
 }
 
+/// The simulated time a log line starts with, in µs ("12.760629 #2615 n1->n5 recv …").
+fn line_us(line: &str) -> u64 {
+    let seconds: f64 = line.split_whitespace().next().unwrap().parse().unwrap();
+    (seconds * 1e6).round() as u64
+}
+
+#[test]
+fn a_new_run_or_a_jump_in_time_restarts_the_log_with_the_moments_last_lines() {
+    for hosting in [Hosting::Inline, Hosting::PerNode] {
+        let mut s = Harness::new(EngineKind::Raft, 5, 5, hosting);
+        assert_eq!(s.restarts.len(), 1, "a run's first frame: {hosting:?}");
+        s.send(UiCommand::SetSpeed(1.0));
+        let head = s.play(800); // about 13 s
+        assert_eq!(s.restarts.len(), 1, "playing on adds to the log");
+        for (time_us, what) in [(3_000_000, "back"), (head.time_us, "forward")] {
+            s.send(UiCommand::Seek { time_us });
+            assert_eq!(s.restarts.len(), if what == "back" { 2 } else { 3 });
+            let f = s.restarts.last().unwrap();
+            assert_eq!(f.time_us, time_us);
+            assert_eq!((f.log.len(), f.log_skipped), (MAX_LOG_LINES, 0), "{what}");
+            let newest = line_us(f.log.last().unwrap());
+            assert!(
+                newest <= time_us && newest + 1_000_000 > time_us,
+                "{hosting:?} {what}: the log ends at {newest} µs, the moment is {time_us} µs"
+            );
+            assert!(line_us(&f.log[0]) <= newest, "oldest first");
+        }
+        let f = s.play(10);
+        assert!(!f.restart);
+        s.send(UiCommand::Start(RunSetup {
+            engine: EngineKind::Raft,
+            seed: 6,
+            nodes: 3,
+            replay: Vec::new(),
+            until: None,
+            hosting,
+            params: Vec::new(),
+        }));
+        assert_eq!(s.restarts.len(), 4, "a new run: {hosting:?}");
+    }
+}
+
 #[test]
 fn a_command_in_the_past_forks_and_both_branches_replay() {
     let mut s = Harness::new(EngineKind::Raft, 8, 5, Hosting::PerNode);
