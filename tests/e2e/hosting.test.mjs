@@ -170,6 +170,9 @@ test('kill ends the node worker; restart boots a fresh one from the durable stat
   }
   assert.equal(count, 5, 'one worker fewer');
   assert.match(await text(`summary-n${leader}`), new RegExp(`term ${term} kept`));
+  // Selected, it says why it has no state to show.
+  await ctx.page.locator(`.node-card[data-node="${leader}"] .summary`).click();
+  assert.match(await text('details-gone'), new RegExp(`n${leader} is down: its memory is gone with its worker`));
   await ctx.shot('hosting-killed.png');
   await click(`restart n${leader}`);
   await ctx.page.waitForFunction((id) => document.querySelector(`[data-testid=status-n${id}]`).textContent === 'up', leader);

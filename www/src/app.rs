@@ -798,9 +798,17 @@ fn Playground() -> Html {
                                     send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
                             }) }
                             if let Some(node) = selected {
-                                <dl class="details" aria-label={format!("details of n{}", node.id)}>
-                                    { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
-                                </dl>
+                                if node.details.is_empty() && node.status == NodeStatus::Down {
+                                    // A down node has no state to show: say so rather than draw an empty box.
+                                    <p class="details gone" data-testid="details-gone">
+                                        { format!("n{} is down: its memory is gone{}. Restart boots it from what it persisted.",
+                                            node.id, if frame.hosting.per_node { " with its worker" } else { "" }) }
+                                    </p>
+                                } else {
+                                    <dl class="details" aria-label={format!("details of n{}", node.id)}>
+                                        { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
+                                    </dl>
+                                }
                                 if !node.automata.is_empty() {
                                     <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
                                 }
