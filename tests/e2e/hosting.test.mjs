@@ -231,6 +231,9 @@ test('scrubbing back 10 s and forward gives identical frames; a fork keeps both 
     newest <= parseFloat(past.time) && newest > parseFloat(past.time) - 1,
     `the log's newest line (${past.log.split('\n')[0]}) is from just before ${past.time}`,
   );
+  // The space-time diagram shows the moment's recent past, not only what is in flight.
+  const arrows = () => ctx.page.evaluate(() => Number(document.querySelector('[data-testid=lamport] canvas')?.dataset.arrows));
+  assert.ok((await arrows()) >= 20, `arrows after the seek: ${await arrows()}`);
   const back = await seek(headMs);
   assert.deepEqual(back, head, 'forward again: the head, identical');
   assert.equal(await text('timeline-state'), 'live');

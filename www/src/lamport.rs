@@ -2,7 +2,7 @@
 //! moment, and an arrow per message from its sender's lane at the time it left to its receiver's lane at
 //! the time it arrives. Arrows are gathered from the frames' in-flight messages (each carries its send
 //! and arrival times), so the diagram follows the same cursor as everything else: a new run or a jump
-//! in time starts it afresh.
+//! in time starts it afresh, with the messages that arrived shortly before the new moment.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -19,8 +19,8 @@ type Arrows = BTreeMap<(u32, u32, u64, String), Option<u64>>;
 const WIDTH: f64 = 760.0;
 const LANE: f64 = 22.0;
 const LEFT: f64 = 44.0;
-/// Arrows kept at most.
-const KEEP: usize = 600;
+/// Arrows kept at most (as many as a restart frame brings).
+const KEEP: usize = quorate_view::MAX_DELIVERED;
 
 /// The span of simulated time shown: about twenty message latencies, within [0.2 s, 5 s].
 pub fn window_us(arrows: &Arrows) -> u64 {
@@ -42,7 +42,7 @@ pub fn gather(arrows: &mut Arrows, last_us: &mut u64, frame: &Frame) {
         arrows.clear();
     }
     *last_us = frame.time_us;
-    for m in &frame.messages {
+    for m in frame.delivered.iter().chain(&frame.messages) {
         arrows.insert((m.from, m.to, m.sent_us, m.kind.clone()), m.arrives_us);
     }
     let horizon = frame.time_us.saturating_sub(window_us(arrows));
@@ -357,6 +357,18 @@ mod tests {
             arrows.len(),
             1,
             "a new run or a jump forward starts afresh too"
+        );
+        // After a seek, the moment's recent past comes along: arrows that arrived before it.
+        let seek = Frame {
+            restart: true,
+            delivered: frame(0, &[(3, 1, 95_000, 99_000), (1, 2, 97_000, 110_000)]).messages,
+            ..frame(120_000, &[(2, 1, 118_000, 130_000)])
+        };
+        gather(&mut arrows, &mut last, &seek);
+        assert_eq!(arrows.len(), 3);
+        assert_eq!(
+            arrows.get(&(3, 1, 95_000, "MsgApp".into())),
+            Some(&Some(99_000))
         );
     }
 }

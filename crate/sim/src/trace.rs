@@ -28,6 +28,9 @@ pub enum Record<E: Engine> {
         from: NodeId,
         to: NodeId,
         msg: E::Msg,
+        /// When it left `from` (not in the line, nor so in the digest: the `Send` line says it).
+        #[serde(default)]
+        sent_at: SimTime,
     },
     /// A message was dropped: at send time (partition, loss) or on arrival (node down).
     Drop {
@@ -126,7 +129,7 @@ impl<E: Engine> TraceRecord<E> {
                 write_link(out, *from, *to, " send ")?;
                 write!(out, "{msg}")
             }
-            Record::Deliver { from, to, msg } => {
+            Record::Deliver { from, to, msg, .. } => {
                 write_link(out, *from, *to, " recv ")?;
                 write!(out, "{msg}")
             }

@@ -696,12 +696,19 @@ impl<E: Engine> World<E> {
             return;
         }
         match kind {
-            EventKind::Deliver { from, to, msg, .. } => {
+            EventKind::Deliver {
+                from,
+                to,
+                msg,
+                sent_at,
+                ..
+            } => {
                 if self.trace_mode != TraceMode::Off {
                     self.record(Record::Deliver {
                         from,
                         to,
                         msg: msg.clone(),
+                        sent_at,
                     });
                 }
                 self.run_engine(to, Input::Message { from, msg });

@@ -45,6 +45,7 @@ fn deliveries(w: &W) -> Vec<(NodeId, NodeId, u64)> {
                 from,
                 to,
                 msg: Msg::Beat { n },
+                ..
             } => Some((*from, *to, *n)),
             _ => None,
         })

@@ -319,6 +319,10 @@ pub struct Frame {
     #[serde(default)]
     pub comparison: Option<ComparisonView>,
     pub messages: Vec<MessageView>,
+    /// On a `restart` frame after a seek: the messages that arrived within `DELIVERED_SPAN_US` before
+    /// its moment (the newest `MAX_DELIVERED`), so the space-time diagram shows the moment's recent past.
+    #[serde(default)]
+    pub delivered: Vec<MessageView>,
     /// Trace lines since the previous frame (the newest at most `MAX_LOG_LINES`); after a `restart`,
     /// the last lines up to this frame's moment.
     pub log: Vec<String>,
@@ -436,6 +440,12 @@ pub struct BranchView {
 
 /// Trace lines a frame carries at most, so a fast run cannot flood the UI.
 pub const MAX_LOG_LINES: usize = 200;
+
+/// How far back a restart frame's `delivered` messages go: the longest span the space-time diagram shows.
+pub const DELIVERED_SPAN_US: u64 = 5_000_000;
+
+/// A restart frame's `delivered` messages at most: as many arrows as the space-time diagram keeps.
+pub const MAX_DELIVERED: usize = 600;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NodeStatus {

@@ -29,7 +29,8 @@ use quorate_view::spread::{cell, Focus, SpreadView, RING_MAX};
 use quorate_view::{
     decode_log, encode_log, shareable, BranchView, EngineKind, Frame, HostingView, LinkView,
     MessageView, Milestone, NetworkView, NodeStatus, NodeView, RunSetup, SharedCommand, Timeline,
-    UiCommand, WorkerState, WorkerView, MAX_LOG_LINES, MAX_SHARED_COMMANDS,
+    UiCommand, WorkerState, WorkerView, DELIVERED_SPAN_US, MAX_DELIVERED, MAX_LOG_LINES,
+    MAX_SHARED_COMMANDS,
 };
 
 use crate::node::{engine_from_state, state_bytes};
@@ -266,6 +267,8 @@ pub struct Run<E: Present> {
     log_skipped: u64,
     /// The next frame starts the page's history afresh (see `Frame::restart`).
     restart: bool,
+    /// After a seek: the messages delivered shortly before the moment (see `Frame::delivered`).
+    delivered: VecDeque<MessageView>,
     error: Option<String>,
     reached: Option<String>,
     export: Option<String>,
@@ -335,6 +338,7 @@ impl<E: Present> Run<E> {
             log: VecDeque::new(),
             log_skipped: 0,
             restart: true,
+            delivered: VecDeque::new(),
             error,
             reached: None,
             export: None,

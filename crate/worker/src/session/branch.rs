@@ -1,6 +1,7 @@
 //! A run's branches: each is the seed plus its command log. A command joins the log where it took;
 //! in the past it forks a new branch first; seeking rebuilds the branch inline from its log.
 
+use super::frame::message_view;
 use super::*;
 
 /// A branch of the run: its commands and how far it has run.
@@ -153,13 +154,37 @@ impl<E: Present> Run<E> {
         self.verdicts = Verdicts::new(E::CHECKED, E::KV);
         // The log, too, is the moment's: its last lines, the page's older ones dropped.
         let mut facts = Vec::new();
+        // And so are the space-time diagram's arrows: the messages that arrived shortly before it.
         let records = world.take_records();
         let first_kept = records.len().saturating_sub(MAX_LOG_LINES);
+        let since = world.now().as_micros().saturating_sub(DELIVERED_SPAN_US);
         self.log.clear();
         self.log_skipped = 0;
+        self.delivered.clear();
         self.restart = true;
         for (i, record) in records.into_iter().enumerate() {
             self.observe(&record, &mut facts);
+            if let Record::Deliver {
+                from,
+                to,
+                msg,
+                sent_at,
+            } = &record.record
+            {
+                if record.time.as_micros() >= since {
+                    if self.delivered.len() == MAX_DELIVERED {
+                        self.delivered.pop_front();
+                    }
+                    self.delivered.push_back(message_view(
+                        *from,
+                        *to,
+                        msg,
+                        *sent_at,
+                        Some(record.time),
+                        None,
+                    ));
+                }
+            }
             if i >= first_kept {
                 self.log.push_back(record);
             }

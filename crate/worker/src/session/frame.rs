@@ -51,20 +51,13 @@ impl<E: Present> Run<E> {
             .in_flight()
             .filter(|_| !large)
             .map(|m| {
-                let label = m.msg.to_string();
-                MessageView {
-                    from: m.from.0,
-                    to: m.to.0,
-                    progress: m
-                        .arrives_at
-                        .map(|arrives| progress(m.sent_at, now, arrives)),
-                    kind: label.split_whitespace().next().unwrap_or("").to_string(),
-                    label,
-                    sent_us: m.sent_at.as_micros(),
-                    arrives_us: m.arrives_at.map(SimTime::as_micros),
-                }
+                let progress = m
+                    .arrives_at
+                    .map(|arrives| progress(m.sent_at, now, arrives));
+                message_view(m.from, m.to, m.msg, m.sent_at, m.arrives_at, progress)
             })
             .collect();
+        let delivered = std::mem::take(&mut self.delivered);
         let digest = self.world.digest().to_string();
         if let Some(expected) = self.expected_digest.take() {
             if expected != digest {
@@ -101,6 +94,7 @@ impl<E: Present> Run<E> {
             system,
             comparison: self.comparison.take(),
             messages,
+            delivered: if large { Vec::new() } else { delivered.into() },
             log: self
                 .log
                 .drain(..)
@@ -201,6 +195,27 @@ fn network_view<E: Present>(world: &World<E>) -> NetworkView {
             .filter(|(_, d)| *d > Duration::ZERO)
             .map(|(id, d)| (id, d.as_millis_f64()))
             .collect(),
+    }
+}
+
+/// A message as the page draws it: `arrives` is `None` while it is held, `progress` only while in flight.
+pub(super) fn message_view<M: std::fmt::Display>(
+    from: NodeId,
+    to: NodeId,
+    msg: &M,
+    sent: SimTime,
+    arrives: Option<SimTime>,
+    progress: Option<f32>,
+) -> MessageView {
+    let label = msg.to_string();
+    MessageView {
+        from: from.0,
+        to: to.0,
+        progress,
+        kind: label.split_whitespace().next().unwrap_or("").to_string(),
+        label,
+        sent_us: sent.as_micros(),
+        arrives_us: arrives.map(SimTime::as_micros),
     }
 }
 

@@ -65,9 +65,29 @@ fn a_new_run_or_a_jump_in_time_restarts_the_log_with_the_moments_last_lines() {
                 "{hosting:?} {what}: the log ends at {newest} µs, the moment is {time_us} µs"
             );
             assert!(line_us(&f.log[0]) <= newest, "oldest first");
+            // The space-time diagram's recent past: what arrived in the 5 s before the moment, each
+            // the delivery a log line names, at its time.
+            assert!(!f.delivered.is_empty(), "{hosting:?} {what}");
+            assert!(f.delivered.len() <= MAX_DELIVERED);
+            for m in &f.delivered {
+                let arrives = m.arrives_us.unwrap();
+                assert!(
+                    m.sent_us <= arrives && arrives <= time_us && arrives + 5_000_000 >= time_us
+                );
+                if arrives >= line_us(&f.log[0]) {
+                    let recv = format!("n{}->n{} recv {}", m.from, m.to, m.label);
+                    assert!(
+                        f.log
+                            .iter()
+                            .any(|l| line_us(l) == arrives && l.ends_with(&recv)),
+                        "{hosting:?} {what}: no log line for {recv} at {arrives} µs"
+                    );
+                }
+            }
         }
+        assert!(s.restarts[0].delivered.is_empty(), "a new run has no past");
         let f = s.play(10);
-        assert!(!f.restart);
+        assert!(!f.restart && f.delivered.is_empty());
         s.send(UiCommand::Start(RunSetup {
             engine: EngineKind::Raft,
             seed: 6,
