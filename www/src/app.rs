@@ -11,11 +11,10 @@ use quorate_view::{EngineKind, Frame, Hosting, Milestone, NodeStatus, RunSetup, 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::automaton::Automata;
 use crate::cards::NodeCard;
 use crate::chart::SpreadChart;
+use crate::details::NodeDetails;
 use crate::eventlog::EventLog;
-use crate::glossary;
 use crate::grid::Grid;
 use crate::help::{Help, Theme};
 use crate::hosting::{channel_name, channel_title, hosting_title, workers_text};
@@ -798,26 +797,7 @@ fn Playground() -> Html {
                                     send={bridge.clone()} on_select={on_select.clone()} on_side={on_side.clone()} />
                             }) }
                             if let Some(node) = selected {
-                                if node.details.is_empty() && node.status == NodeStatus::Down {
-                                    // A down node has no state to show: say so rather than draw an empty box.
-                                    <p class="details gone" data-testid="details-gone">
-                                        { format!("n{} is down: its memory is gone{}. Restart boots it from what it persisted.",
-                                            node.id, if frame.hosting.per_node { " with its worker" } else { "" }) }
-                                    </p>
-                                } else {
-                                    <dl class="details" aria-label={format!("details of n{}", node.id)}>
-                                        { for node.details.iter().map(|(k, v)| html! { <><dt>{ glossary::term(k) }</dt><dd>{ v }</dd></> }) }
-                                    </dl>
-                                }
-                                if !node.automata.is_empty() {
-                                    <Automata engine={frame.engine} node={node.id} automata={node.automata.clone()} />
-                                }
-                                if frame.hosting.per_node && node.status != NodeStatus::Down {
-                                    <button class="crash" onclick={on_crash.reform(move |_| node.id)} aria-label={format!("crash its worker (n{})", node.id)}
-                                        title="Make this node's worker panic, as a bug in its engine would: the node is reported crashed and the others go on">
-                                        { "crash its worker" }
-                                    </button>
-                                }
+                                <NodeDetails engine={frame.engine} {node} per_node={frame.hosting.per_node} on_crash={on_crash.clone()} />
                             }
                         }
                     </aside>

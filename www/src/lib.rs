@@ -6,6 +6,7 @@ pub mod app;
 pub mod automaton;
 pub mod cards;
 pub mod chart;
+pub mod details;
 pub mod embed;
 pub mod eventlog;
 pub mod faults;

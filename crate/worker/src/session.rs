@@ -268,7 +268,7 @@ pub struct Run<E: Present> {
     /// The next frame starts the page's history afresh (see `Frame::restart`).
     restart: bool,
     /// After a seek: the messages delivered shortly before the moment (see `Frame::delivered`).
-    delivered: VecDeque<MessageView>,
+    delivered: Vec<MessageView>,
     error: Option<String>,
     reached: Option<String>,
     export: Option<String>,
@@ -338,7 +338,7 @@ impl<E: Present> Run<E> {
             log: VecDeque::new(),
             log_skipped: 0,
             restart: true,
-            delivered: VecDeque::new(),
+            delivered: Vec::new(),
             error,
             reached: None,
             export: None,

@@ -152,43 +152,40 @@ impl<E: Present> Run<E> {
         let (mut world, applied, error) = self.rebuild(target, TraceMode::Keep);
         // The verdicts of the moment: the rebuilt run's records, checked from the start.
         self.verdicts = Verdicts::new(E::CHECKED, E::KV);
-        // The log, too, is the moment's: its last lines, the page's older ones dropped.
         let mut facts = Vec::new();
-        // And so are the space-time diagram's arrows: the messages that arrived shortly before it.
         let records = world.take_records();
-        let first_kept = records.len().saturating_sub(MAX_LOG_LINES);
-        let since = world.now().as_micros().saturating_sub(DELIVERED_SPAN_US);
-        self.log.clear();
-        self.log_skipped = 0;
-        self.delivered.clear();
-        self.restart = true;
-        for (i, record) in records.into_iter().enumerate() {
-            self.observe(&record, &mut facts);
-            if let Record::Deliver {
-                from,
-                to,
-                msg,
-                sent_at,
-            } = &record.record
-            {
-                if record.time.as_micros() >= since {
-                    if self.delivered.len() == MAX_DELIVERED {
-                        self.delivered.pop_front();
-                    }
-                    self.delivered.push_back(message_view(
-                        *from,
-                        *to,
-                        msg,
-                        *sent_at,
-                        Some(record.time),
-                        None,
-                    ));
-                }
-            }
-            if i >= first_kept {
-                self.log.push_back(record);
-            }
+        for record in &records {
+            self.observe(record, &mut facts);
         }
+        // The page starts its history afresh (`Frame::restart`). The space-time diagram's arrows are
+        // the messages that arrived shortly before the moment (written out only for those kept; a
+        // large cluster's page draws none), and the log is the moment's last lines.
+        self.restart = true;
+        let since = world.now().as_micros().saturating_sub(DELIVERED_SPAN_US);
+        self.delivered = if self.setup.nodes > RING_MAX {
+            Vec::new()
+        } else {
+            let mut recent: Vec<MessageView> = records
+                .iter()
+                .rev()
+                .take_while(|r| r.time.as_micros() >= since)
+                .filter_map(|r| match &r.record {
+                    Record::Deliver {
+                        from,
+                        to,
+                        msg,
+                        sent_at,
+                    } => Some(message_view(*from, *to, msg, *sent_at, Some(r.time), None)),
+                    _ => None,
+                })
+                .take(MAX_DELIVERED)
+                .collect();
+            recent.reverse();
+            recent
+        };
+        let first_kept = records.len().saturating_sub(MAX_LOG_LINES);
+        self.log = records.into_iter().skip(first_kept).collect();
+        self.log_skipped = 0;
         for node in self.workers.keys().copied().collect::<Vec<_>>() {
             self.end_worker(node, WorkerState::Terminated, out);
         }

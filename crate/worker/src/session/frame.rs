@@ -57,7 +57,6 @@ impl<E: Present> Run<E> {
                 message_view(m.from, m.to, m.msg, m.sent_at, m.arrives_at, progress)
             })
             .collect();
-        let delivered = std::mem::take(&mut self.delivered);
         let digest = self.world.digest().to_string();
         if let Some(expected) = self.expected_digest.take() {
             if expected != digest {
@@ -94,7 +93,7 @@ impl<E: Present> Run<E> {
             system,
             comparison: self.comparison.take(),
             messages,
-            delivered: if large { Vec::new() } else { delivered.into() },
+            delivered: std::mem::take(&mut self.delivered),
             log: self
                 .log
                 .drain(..)
