@@ -32,7 +32,7 @@ pub fn window_us(arrows: &Arrows) -> u64 {
         return 500_000;
     }
     let mean = latencies.iter().sum::<u64>() / latencies.len() as u64;
-    (mean * 20).clamp(200_000, 5_000_000)
+    (mean * 20).clamp(200_000, quorate_view::DELIVERED_SPAN_US)
 }
 
 /// Folds a frame's in-flight messages into the kept arrows; forgets everything on a new run or a jump
