@@ -197,6 +197,14 @@ impl Session {
             let Some(command) = self.queue.pop_front() else {
                 break;
             };
+            // A seek with another right behind it is passed over: dragging the scrubber sends one per
+            // move, and each costs a rebuild (with a worker per node, fresh workers too); only where
+            // the drag has got to matters.
+            if matches!(command, UiCommand::Seek { .. })
+                && matches!(self.queue.front(), Some(UiCommand::Seek { .. }))
+            {
+                continue;
+            }
             self.run.handle(command, out);
         }
     }
@@ -269,6 +277,10 @@ pub struct Run<E: Present> {
     restart: bool,
     /// After a seek: the messages delivered shortly before the moment (see `Frame::delivered`).
     delivered: Vec<MessageView>,
+    /// With a worker per node, the next frame is of a world built here (a new run, a seek): once it
+    /// is sent the engines go to their workers, and no event is processed before they are there.
+    /// Starting workers takes a good part of a second; the page need not wait for it to show the moment.
+    hand_over: bool,
     error: Option<String>,
     reached: Option<String>,
     export: Option<String>,
@@ -323,13 +335,9 @@ impl<E: Present> Run<E> {
             ..setup
         };
         let fresh = replay.is_empty() && until.is_none();
-        let world = if per_node && fresh {
-            let mut world = World::hosted(config, TraceMode::Keep);
-            world.set_speculation(E::SPECULATION);
-            world
-        } else {
-            World::new(config)
-        };
+        // Built inline even with a worker per node: the nodes boot here at time zero, the page gets
+        // that frame at once, and only then are the engines handed to their workers (see `hand_over`).
+        let world = World::new(config);
         let mut run = Run {
             world,
             setup,
@@ -339,6 +347,7 @@ impl<E: Present> Run<E> {
             log_skipped: 0,
             restart: true,
             delivered: Vec::new(),
+            hand_over: per_node,
             error,
             reached: None,
             export: None,

@@ -199,10 +199,8 @@ impl<E: Present> Run<E> {
             self.error = Some(e);
         }
         self.update_head();
-        if self.per_node {
-            self.hand_to_workers(out);
-        } else {
-            self.task = Some(Task::Views);
-        }
+        // The moment's frame first; with a worker per node the engines then go to fresh workers.
+        self.hand_over = self.per_node;
+        self.task = Some(Task::Views);
     }
 }

@@ -63,8 +63,19 @@ impl<E: Present> Run<E> {
                     self.task = Some(Task::Frame);
                 }
                 Task::Frame => {
+                    let hand_over = std::mem::take(&mut self.hand_over) && self.per_node;
+                    // The frame counts the workers about to start, but goes first: in Chromium a
+                    // worker started before it held the frame back by about half a second.
+                    let mut spawns = Vec::new();
+                    if hand_over {
+                        self.start_workers(&mut spawns);
+                    }
                     let frame = self.frame();
                     out.push(Out::Frame(Box::new(frame)));
+                    out.extend(spawns);
+                    if hand_over {
+                        self.hand_to_workers(out);
+                    }
                 }
             }
         }

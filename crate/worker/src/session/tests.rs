@@ -18,6 +18,11 @@ struct Harness {
     /// Time spent in the node workers' `handle`, and how many requests they handled.
     node_time: std::time::Duration,
     requests: u64,
+    /// While set, a spawned worker's Ready waits in `unready` (a worker still loading its script).
+    hold_ready: bool,
+    unready: Vec<u32>,
+    /// How many frames were sent.
+    frames: u64,
 }
 
 impl Harness {
@@ -44,9 +49,49 @@ impl Harness {
             restarts: Vec::new(),
             node_time: std::time::Duration::ZERO,
             requests: 0,
+            hold_ready: false,
+            unready: Vec::new(),
+            frames: 0,
         };
         h.run(out);
         h
+    }
+
+    /// A run whose workers do not say Ready until `ready` is called.
+    fn with_slow_workers(engine: EngineKind, seed: u64, nodes: u32) -> (Harness, Vec<Out>) {
+        let (session, out) = Session::new(RunSetup {
+            engine,
+            seed,
+            nodes,
+            replay: Vec::new(),
+            until: None,
+            hosting: Hosting::PerNode,
+            params: Vec::new(),
+        });
+        let h = Harness {
+            session,
+            workers: BTreeMap::new(),
+            spawned: 0,
+            terminated: 0,
+            last: None,
+            restarts: Vec::new(),
+            node_time: std::time::Duration::ZERO,
+            requests: 0,
+            hold_ready: true,
+            unready: Vec::new(),
+            frames: 0,
+        };
+        (h, out)
+    }
+
+    /// The workers spawned so far say Ready, and from now on at once.
+    fn ready(&mut self) -> Frame {
+        self.hold_ready = false;
+        let mut out = Vec::new();
+        for n in std::mem::take(&mut self.unready) {
+            out.extend(self.session.node_message(n, &encode(&FromNode::Ready)));
+        }
+        self.run(out)
     }
 
     /// Carries out `out` and everything it leads to; returns the last frame sent to the UI.
@@ -58,6 +103,7 @@ impl Harness {
                     if f.restart {
                         self.restarts.push((*f).clone());
                     }
+                    self.frames += 1;
                     self.last = Some(*f);
                 }
                 Out::Spawn(n) => {
@@ -66,6 +112,10 @@ impl Harness {
                         self.workers.insert(n, NodeProcess::new()).is_none(),
                         "n{n} spawned twice"
                     );
+                    if self.hold_ready {
+                        self.unready.push(n);
+                        continue;
+                    }
                     let ready = encode(&FromNode::Ready);
                     queue.extend(self.session.node_message(n, &ready));
                 }
@@ -90,7 +140,10 @@ impl Harness {
                 }
             }
         }
-        assert!(!self.session.busy(), "the session still waits for workers");
+        assert!(
+            !self.unready.is_empty() || !self.session.busy(),
+            "the session still waits for workers"
+        );
         self.last.clone().expect("a frame")
     }
 

@@ -30,8 +30,20 @@ impl<E: Present> Run<E> {
         self.task = Some(Task::Load);
     }
 
-    pub(super) fn send(&mut self, id: NodeId, message: ToNode, out: &mut Vec<Out>) {
-        let bytes = encode(&message);
+    /// Starts a worker for every node whose engine is in the world (one that has a worker keeps it):
+    /// the frame sent before the engines go to them already counts them.
+    pub(super) fn start_workers(&mut self, out: &mut Vec<Out>) {
+        let ids: Vec<NodeId> = self
+            .world
+            .node_ids()
+            .filter(|id| self.world.engine(*id).is_some())
+            .collect();
+        for id in ids {
+            self.start_worker(id, out);
+        }
+    }
+
+    fn start_worker(&mut self, id: NodeId, out: &mut Vec<Out>) {
         let slot = self.workers.get(&id);
         if !slot.is_some_and(|s| matches!(s.state, WorkerState::Starting | WorkerState::Running)) {
             out.push(Out::Spawn(id.0));
@@ -46,7 +58,12 @@ impl<E: Present> Run<E> {
                 },
             );
         }
-        let slot = self.workers.get_mut(&id).expect("inserted above");
+    }
+
+    pub(super) fn send(&mut self, id: NodeId, message: ToNode, out: &mut Vec<Out>) {
+        let bytes = encode(&message);
+        self.start_worker(id, out);
+        let slot = self.workers.get_mut(&id).expect("started above");
         match slot.state {
             WorkerState::Running => out.push(Out::ToNode(id.0, bytes)),
             _ => slot.held.push(bytes),

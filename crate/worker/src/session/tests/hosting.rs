@@ -244,3 +244,95 @@ fn commands_between_full_speed_frames_with_a_worker_per_node_replay_inline() {
         }
     }
 }
+
+/// A new run with a worker per node shows its first moment before its workers have started (in a
+/// browser they take a good part of a second), and no event is processed until every engine is in
+/// its worker: from there the run is the one whose workers started at once, and the inline one.
+#[test]
+fn a_new_run_shows_its_nodes_before_their_workers_start_and_waits_for_them() {
+    let (mut s, out) = Harness::with_slow_workers(EngineKind::Raft, 7, 5);
+    let first = s.run(out);
+    assert_eq!((s.frames, s.spawned), (1, 5));
+    assert!(first.restart);
+    assert!(first.hosting.per_node);
+    assert_eq!(first.time_us, 0);
+    assert_eq!(first.nodes.len(), 5);
+    for n in &first.nodes {
+        assert_eq!(n.role.as_deref(), Some("follower"), "n{} has booted", n.id);
+    }
+    assert_eq!(
+        first.hosting.workers.len(),
+        5,
+        "the frame counts the workers starting"
+    );
+    assert!(first
+        .hosting
+        .workers
+        .iter()
+        .all(|w| w.state == WorkerState::Starting));
+    // The page asks to play on: nothing moves while the workers start.
+    let out = s.session.handle(UiCommand::Advance { wall_ms: 500.0 });
+    s.run(out);
+    assert_eq!(s.frames, 1, "no frame before the workers are ready");
+    let f = s.ready();
+    assert_eq!(s.frames, 3, "the workers' frame, then the advance's");
+    assert!(f.time_us > 0, "the run moved on");
+    assert_eq!(f.hosting.workers.len(), 5);
+    assert!(f
+        .hosting
+        .workers
+        .iter()
+        .all(|w| w.state == WorkerState::Running));
+    let f = s.play(190);
+    assert!(leader(&f).is_some());
+    for hosting in [Hosting::PerNode, Hosting::Inline] {
+        let mut other = Harness::new(EngineKind::Raft, 7, 5, hosting);
+        other.send(UiCommand::Advance { wall_ms: 500.0 });
+        let g = other.play(190);
+        assert_eq!((g.time_us, g.events), (f.time_us, f.events), "{hosting:?}");
+        assert_eq!(g.digest, f.digest, "{hosting:?}");
+    }
+    // A seek hands the rebuilt engines to fresh workers the same way: the moment first.
+    s.hold_ready = true;
+    let (frames, spawned) = (s.frames, s.spawned);
+    let out = s.session.handle(UiCommand::Seek { time_us: 200_000 });
+    let past = s.run(out);
+    assert_eq!((s.frames, s.spawned), (frames + 1, spawned + 5));
+    assert_eq!(past.time_us, 200_000);
+    assert!(past.restart);
+    let f = s.ready();
+    assert_eq!(s.frames, frames + 2);
+    assert_eq!((f.time_us, &f.digest), (past.time_us, &past.digest));
+    assert_eq!(
+        f.nodes, past.nodes,
+        "the workers show what the world showed"
+    );
+}
+
+/// Dragging the scrubber sends a seek per move; those that queue while the run waits for its workers
+/// are passed over but the last.
+#[test]
+fn seeks_queued_behind_a_seek_are_passed_over_but_the_last() {
+    let mut s = Harness::new(EngineKind::Raft, 7, 5, Hosting::PerNode);
+    s.play(190);
+    s.hold_ready = true;
+    let (frames, spawned) = (s.frames, s.spawned);
+    let mut out = s.session.handle(UiCommand::Seek { time_us: 100_000 });
+    for time_us in [150_000, 200_000, 250_000] {
+        out.extend(s.session.handle(UiCommand::Seek { time_us }));
+    }
+    s.run(out);
+    assert_eq!(
+        s.frames,
+        frames + 1,
+        "the first seek's frame; the others wait"
+    );
+    let f = s.ready();
+    assert_eq!(f.time_us, 250_000);
+    assert_eq!(
+        s.frames,
+        frames + 4,
+        "two seeks, each a frame before and after its workers"
+    );
+    assert_eq!(s.spawned, spawned + 10);
+}

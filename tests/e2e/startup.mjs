@@ -1,0 +1,72 @@
+// How soon a person opening the playground sees the run (run by hand, not a test): from navigation to
+// the first frame (the bar's event count drawn), to the first event past the boot, and to the first
+// leader, for a 5-node Raft run with a worker per node and inline, a fresh browser (nothing cached) each time, over
+// several loads. Also when each node worker started and reported its wasm ready, from a copy of
+// the orchestrator's script that notes both.
+//
+//   node tests/e2e/startup.mjs [loads per hosting, default 3]
+//
+// Serves dist/ (or $QUORATE_DIST) on 127.0.0.1, cross-origin isolated, and drives headless Chromium.
+import { serve } from './serve.mjs';
+import { launch } from './browser.mjs';
+import { leaders } from './harness.mjs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const loads = Number(process.argv[2] ?? 3);
+if (!Number.isInteger(loads) || loads < 1) {
+  console.error(`startup: loads must be a positive whole number, not ${process.argv[2]}`);
+  process.exit(2);
+}
+const server = await serve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'), { isolated: true });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+try {
+  for (const host of ['workers', 'inline']) {
+    const rows = [];
+    for (let i = 0; i < loads; i++) {
+      // A new browser each time: a first visit, nothing cached.
+      const browser = await launch();
+      const page = await browser.context.newPage();
+      const started = Date.now();
+      await page.goto(`${server.url}#v=1&engine=raft&seed=${i + 1}&nodes=5&host=${host}`);
+      const at = () => Date.now() - started;
+      const row = {};
+      await page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+      row.frame = at();
+      await page.waitForFunction(
+        () => parseFloat(document.querySelector('[data-testid="time"]')?.textContent ?? '0') > 0,
+        null,
+        { timeout: 30_000, polling: 'raf' },
+      );
+      row.clock = at();
+      await page.waitForFunction(
+        () => {
+          const text = document.querySelector('[data-testid="events"]')?.textContent ?? '';
+          return Number(text.replace(/[^0-9]/g, '')) > 10;
+        },
+        null,
+        { timeout: 30_000, polling: 'raf' },
+      );
+      row.events = at();
+      while ((await leaders(page)).length === 0) {
+        if (at() > 30_000) throw new Error(`no leader within 30 s (${host}, seed ${i + 1})`);
+        await page.waitForTimeout(20);
+      }
+      row.leader = at();
+      rows.push(row);
+      console.log(
+        `${host.padEnd(8)} seed ${i + 1}: first frame ${row.frame} ms, clock ${row.clock} ms, ` +
+          `events ${row.events} ms, leader ${row.leader} ms`,
+      );
+      await browser.close();
+    }
+    console.log(
+      `${host.padEnd(8)} medians: first frame ${median(rows.map((r) => r.frame))} ms, clock ${median(
+        rows.map((r) => r.clock),
+      )} ms, events ${median(rows.map((r) => r.events))} ms, leader ${median(rows.map((r) => r.leader))} ms`,
+    );
+  }
+} finally {
+  await server.close();
+}
