@@ -278,8 +278,8 @@ pub struct Run<E: Present> {
     /// After a seek: the messages delivered shortly before the moment (see `Frame::delivered`).
     delivered: Vec<MessageView>,
     /// With a worker per node, the next frame is of a world built here (a new run, a seek): once it
-    /// is sent the engines go to their workers, and no event is processed before they are there.
-    /// Starting workers takes a good part of a second; the page need not wait for it to show the moment.
+    /// is sent the engines go to their workers, and no event is processed before they are there. So
+    /// the page shows the moment without waiting for workers to start (README, Start-up).
     hand_over: bool,
     error: Option<String>,
     reached: Option<String>,
