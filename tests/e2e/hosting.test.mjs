@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { drawn, usePage } from './harness.mjs';
+import { drawn, leaders, usePage } from './harness.mjs';
 import { serve } from './serve.mjs';
 
 const ctx = usePage();
@@ -148,13 +148,49 @@ async function workerTargets() {
   return targetInfos.filter((t) => t.type === 'worker').length;
 }
 
+/** The worker count once it is `n`, or after 3 s (a worker ends, or starts, a little after the page says so). */
+async function workersBecome(n) {
+  let count = await workerTargets();
+  for (let i = 0; i < 30 && count !== n; i++) {
+    await ctx.page.waitForTimeout(100);
+    count = await workerTargets();
+  }
+  return count;
+}
+
+test('the hosting menu moves a running run into workers and back, and the run goes on', async () => {
+  await open('#v=1&engine=raft&seed=4&nodes=5&host=inline');
+  await ctx.page.waitForFunction(() => document.querySelectorAll('.node-card.r-leader').length === 1, null, {
+    timeout: 20_000,
+  });
+  assert.equal(await text('workers'), 'inline');
+  assert.equal(await workerTargets(), 1, 'the orchestrator alone');
+  const menu = ctx.page.getByRole('combobox', { name: 'where the nodes run' });
+  const goesOn = async () => {
+    const before = Number(await text('events'));
+    await ctx.page.waitForFunction((b) => Number(document.querySelector('[data-testid=events]').textContent) > b + 20, before, {
+      timeout: 15_000,
+    });
+  };
+  await menu.selectOption('workers');
+  await ctx.page.waitForFunction(() => document.querySelector('[data-testid=workers]')?.textContent === '5 workers');
+  assert.equal(await workersBecome(6), 6, 'the orchestrator and five node workers');
+  await goesOn();
+  assert.equal((await leaders(ctx.page)).length, 1, 'the leader is still there');
+  await menu.selectOption('inline');
+  await ctx.page.waitForFunction(() => document.querySelector('[data-testid=workers]')?.textContent === 'inline');
+  assert.equal(await workersBecome(1), 1, 'the node workers ended');
+  await goesOn();
+  assert.equal((await leaders(ctx.page)).length, 1);
+});
+
 test('kill ends the node worker; restart boots a fresh one from the durable state', async () => {
   await open('#v=1&engine=raft&seed=11&nodes=5&host=workers');
   await ctx.page.waitForFunction(() => document.querySelectorAll('.node-card.r-leader').length === 1, null, {
     timeout: 20_000,
   });
   await ctx.page.waitForFunction(() => document.querySelector('[data-testid=workers]')?.textContent === '5 workers');
-  assert.equal(await workerTargets(), 6, 'the orchestrator and five node workers');
+  assert.equal(await workersBecome(6), 6, 'the orchestrator and five node workers');
   await click('pause');
   const leader = await leaderOf();
   await settle();
@@ -163,12 +199,7 @@ test('kill ends the node worker; restart boots a fresh one from the durable stat
   await ctx.page.waitForFunction((id) => document.querySelector(`[data-testid=status-n${id}]`).textContent === 'dead', leader);
   assert.equal(await text('workers'), '4 workers');
   // The browser confirms: the worker really ended.
-  let count = await workerTargets();
-  for (let i = 0; i < 20 && count !== 5; i++) {
-    await ctx.page.waitForTimeout(100);
-    count = await workerTargets();
-  }
-  assert.equal(count, 5, 'one worker fewer');
+  assert.equal(await workersBecome(5), 5, 'one worker fewer');
   assert.match(await text(`summary-n${leader}`), new RegExp(`term ${term} kept`));
   // Selected, it says why it has no state to show.
   await ctx.page.locator(`.node-card[data-node="${leader}"] .summary`).click();

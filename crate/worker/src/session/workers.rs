@@ -133,7 +133,10 @@ impl<E: Present> Run<E> {
         if per_node == self.per_node {
             self.task = Some(Task::Views);
         } else if per_node {
-            self.hand_to_workers(out);
+            // The frame first (counting the workers about to start), then the engines go to them.
+            self.per_node = true;
+            self.hand_over = true;
+            self.task = Some(Task::Views);
         } else {
             for id in self.world.node_ids().collect::<Vec<_>>() {
                 if self.world.is_away(id) {
