@@ -25,22 +25,34 @@ struct Harness {
     frames: u64,
 }
 
+/// A new run of `engine` with the page's defaults.
+fn fresh(engine: EngineKind, seed: u64, nodes: u32, hosting: Hosting) -> RunSetup {
+    RunSetup {
+        engine,
+        seed,
+        nodes,
+        replay: Vec::new(),
+        until: None,
+        hosting,
+        params: Vec::new(),
+    }
+}
+
 impl Harness {
     fn new(engine: EngineKind, seed: u64, nodes: u32, hosting: Hosting) -> Harness {
-        Self::from_setup(RunSetup {
-            engine,
-            seed,
-            nodes,
-            replay: Vec::new(),
-            until: None,
-            hosting,
-            params: Vec::new(),
-        })
+        Self::from_setup(fresh(engine, seed, nodes, hosting))
     }
 
     fn from_setup(setup: RunSetup) -> Harness {
         let (session, out) = Session::new(setup);
-        let mut h = Harness {
+        let mut h = Harness::wired(session);
+        h.run(out);
+        h
+    }
+
+    /// A harness around `session`, its workers not started yet.
+    fn wired(session: Session) -> Harness {
+        Harness {
             session,
             workers: BTreeMap::new(),
             spawned: 0,
@@ -52,35 +64,14 @@ impl Harness {
             hold_ready: false,
             unready: Vec::new(),
             frames: 0,
-        };
-        h.run(out);
-        h
+        }
     }
 
     /// A run whose workers do not say Ready until `ready` is called.
     fn with_slow_workers(engine: EngineKind, seed: u64, nodes: u32) -> (Harness, Vec<Out>) {
-        let (session, out) = Session::new(RunSetup {
-            engine,
-            seed,
-            nodes,
-            replay: Vec::new(),
-            until: None,
-            hosting: Hosting::PerNode,
-            params: Vec::new(),
-        });
-        let h = Harness {
-            session,
-            workers: BTreeMap::new(),
-            spawned: 0,
-            terminated: 0,
-            last: None,
-            restarts: Vec::new(),
-            node_time: std::time::Duration::ZERO,
-            requests: 0,
-            hold_ready: true,
-            unready: Vec::new(),
-            frames: 0,
-        };
+        let (session, out) = Session::new(fresh(engine, seed, nodes, Hosting::PerNode));
+        let mut h = Harness::wired(session);
+        h.hold_ready = true;
         (h, out)
     }
 
