@@ -37,7 +37,8 @@
 //! with no answer waiting, or a host may already have run a step the command should have come before.
 //! `drive` may stop for calls with answers waiting (it goes past its budget to use them); driving on with
 //! no budget uses them up. A command recorded at an event count is reached with
-//! [`World::drive_exact`], which calls for one event at a time and so never goes past it.
+//! [`World::drive_exact`], whose plans hold every step as a guess: at the count it takes back the
+//! answers past it, and the hosts rewind, so the world stops there with every host where it is.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -198,6 +199,26 @@ impl<E: Engine> Hosted<E> {
                 *first = (due, key);
             }
         }
+    }
+
+    /// Takes back every answer still waiting (all of them guesses): their hosts will be told to undo
+    /// them. `false`, changing nothing, if one of them is a certain step, which its host cannot undo.
+    fn take_back_all(&mut self) -> bool {
+        if self
+            .answers
+            .keys()
+            .any(|key| !self.speculated.contains_key(key))
+        {
+            return false;
+        }
+        for (key, (node, _)) in std::mem::take(&mut self.answers) {
+            let (_, due) = self.speculated.remove(&key).expect("checked above");
+            let first = self.rewinds.entry(node).or_insert((due, key));
+            if (due, key) < *first {
+                *first = (due, key);
+            }
+        }
+        true
     }
 
     /// For a checkpoint: the starts still to make and the setting, no answers.
@@ -456,9 +477,10 @@ impl<E: Engine> World<E> {
         self.drive_with(until, max_events, false)
     }
 
-    /// As [`World::drive`], but a call is only ever for the next event, so the world stops at exactly
-    /// `max_events` with every host caught up (if it was caught up when called): for reaching a command's
-    /// recorded moment. Slower with hosts away: a round of calls per hosted step.
+    /// As [`World::drive`], but the world stops at exactly `max_events` with every host caught up (if it
+    /// was caught up when called): for reaching a command's recorded moment. Its plans hold every step
+    /// as a guess (the hosts keep what they need to undo them), and at `max_events` the answers past it
+    /// are taken back, so its last `Need` may be only rewinds.
     pub fn drive_exact(&mut self, until: Option<SimTime>, max_events: u64) -> Drive<E> {
         self.drive_with(until, max_events, true)
     }
@@ -479,7 +501,7 @@ impl<E: Engine> World<E> {
                 continue;
             }
             let waiting = !self.hosted.answers.is_empty();
-            if processed >= max_events && !waiting {
+            if processed >= max_events && (!waiting || exact && self.hosted.take_back_all()) {
                 return self.done();
             }
             let Some(front) = self.queue.peek() else {
@@ -494,12 +516,8 @@ impl<E: Engine> World<E> {
             }
             let key = CallKey::Event(front.seq);
             if self.needs_call(&front.kind) && !self.hosted.answers.contains_key(&key) {
-                let room = if exact {
-                    1
-                } else {
-                    max_events.saturating_sub(processed).max(1)
-                };
-                return Drive::Need(self.plan(until, room));
+                let room = max_events.saturating_sub(processed).max(1);
+                return Drive::Need(self.plan(until, room, exact));
             }
             self.step();
             processed += 1;
@@ -563,7 +581,9 @@ impl<E: Engine> World<E> {
     /// The calls to make now (see the module notes): first the steps that nothing can come before, then,
     /// within the world's speculation span, steps that nothing is yet known to come before. At most
     /// `room` steps in all.
-    fn plan(&mut self, until: Option<SimTime>, room: u64) -> Vec<Call<E>> {
+    /// The calls for the next events. With `all_guesses` every step is held as a guess (so that it can
+    /// be taken back), even a certain one.
+    fn plan(&mut self, until: Option<SimTime>, room: u64, all_guesses: bool) -> Vec<Call<E>> {
         let window = self.network.min_delay();
         let span = window.saturating_mul(u64::from(self.hosted.speculation));
         // Steps called before and never run (a host stopped short of them) are planned again.
@@ -635,7 +655,7 @@ impl<E: Engine> World<E> {
                     EventKind::Command(_) => unreachable!("commands have no target"),
                 };
                 let key = CallKey::Event(queued.seq);
-                if !certain {
+                if !certain || all_guesses {
                     self.hosted.speculated.insert(key, (target, queued.time));
                 }
                 let step = Step {
@@ -658,7 +678,7 @@ impl<E: Engine> World<E> {
                     }
                 };
                 call.steps.push(step);
-                if certain {
+                if certain && !all_guesses {
                     call.sure = call.steps.len();
                 }
             } else {

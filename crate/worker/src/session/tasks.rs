@@ -134,8 +134,8 @@ impl<E: Present> Run<E> {
             (stop - events).min(DRIVE_CHUNK)
         };
         let before = events;
-        // Toward a command of the branch's log, one event per call, so that the world lands on its
-        // recorded moment exactly, with no answer past it.
+        // Toward a command of the branch's log, exactly: the world lands on its recorded moment with
+        // no answer past it (those are taken back).
         let exact = next.is_some();
         if self.drive_world(until, budget, exact, out) {
             return true;
