@@ -580,9 +580,8 @@ impl<E: Engine> World<E> {
 
     /// The calls to make now (see the module notes): first the steps that nothing can come before, then,
     /// within the world's speculation span, steps that nothing is yet known to come before. At most
-    /// `room` steps in all.
-    /// The calls for the next events. With `all_guesses` every step is held as a guess (so that it can
-    /// be taken back), even a certain one.
+    /// `room` steps in all. With `all_guesses` every step is held as a guess, even a certain one, so
+    /// that it can be taken back.
     fn plan(&mut self, until: Option<SimTime>, room: u64, all_guesses: bool) -> Vec<Call<E>> {
         let window = self.network.min_delay();
         let span = window.saturating_mul(u64::from(self.hosted.speculation));
