@@ -421,7 +421,11 @@ fn replayed_hosted(
     let mut pick = NodeRng::for_world(seed ^ 0xface);
     let mut rounds = 0;
     for (i, (events, at, command)) in applied.iter().enumerate() {
+        // Rounds of calls in a row that processed no event: a host that cannot undo what the world
+        // takes back would make the world plan the same steps forever.
+        let mut idle = 0;
         while world.events() < *events || !world.is_caught_up() {
+            let before = world.events();
             let budget = (events.saturating_sub(world.events())).min(1 + pick.below(60));
             match world.drive_exact(Some(UNTIL), budget) {
                 Drive::Need(calls) => {
@@ -432,6 +436,17 @@ fn replayed_hosted(
                     return Err(format!("command {i}: the world ran out of events"))
                 }
                 Drive::Done => {}
+            }
+            idle = if world.events() == before {
+                idle + 1
+            } else {
+                0
+            };
+            if idle > 1_000 {
+                return Err(format!(
+                    "command {i}: 1,000 rounds of calls without an event, at event {}",
+                    world.events()
+                ));
             }
         }
         if world.events() != *events {
