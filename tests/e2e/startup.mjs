@@ -1,8 +1,7 @@
 // How soon a person opening the playground sees the run (run by hand, not a test): from navigation to
-// the first frame (the bar's event count drawn), to the first event past the boot, and to the first
-// leader, for a 5-node Raft run with a worker per node and inline, a fresh browser (nothing cached) each time, over
-// several loads. Also when each node worker started and reported its wasm ready, from a copy of
-// the orchestrator's script that notes both.
+// the first frame (the node cards drawn), the clock's first move, the first events past the boot (more
+// than 10) and the first leader, for a 5-node Raft run with a worker per node and inline, each load in a
+// fresh browser (nothing cached: a first visit). Prints each load and the medians.
 //
 //   node tests/e2e/startup.mjs [loads per hosting, default 3]
 //
