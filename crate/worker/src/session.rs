@@ -277,10 +277,6 @@ pub struct Run<E: Present> {
     restart: bool,
     /// After a seek: the messages delivered shortly before the moment (see `Frame::delivered`).
     delivered: Vec<MessageView>,
-    /// With a worker per node, the next frame is of a world built here (a new run, a seek): once it
-    /// is sent the engines go to their workers, and no event is processed before they are there. So
-    /// the page shows the moment without waiting for workers to start (README, Start-up).
-    hand_over: bool,
     error: Option<String>,
     reached: Option<String>,
     export: Option<String>,
@@ -336,7 +332,7 @@ impl<E: Present> Run<E> {
         };
         let fresh = replay.is_empty() && until.is_none();
         // Built inline even with a worker per node: the nodes boot here at time zero, the page gets
-        // that frame at once, and only then are the engines handed to their workers (see `hand_over`).
+        // that frame at once, and only then are the engines handed to their workers (see `Task::Frame`).
         let world = World::new(config);
         let mut run = Run {
             world,
@@ -347,7 +343,6 @@ impl<E: Present> Run<E> {
             log_skipped: 0,
             restart: true,
             delivered: Vec::new(),
-            hand_over: per_node,
             error,
             reached: None,
             export: None,

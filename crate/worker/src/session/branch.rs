@@ -200,7 +200,6 @@ impl<E: Present> Run<E> {
         }
         self.update_head();
         // The moment's frame first; with a worker per node the engines then go to fresh workers.
-        self.hand_over = self.per_node;
         self.task = Some(Task::Views);
     }
 }

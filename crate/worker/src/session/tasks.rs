@@ -63,9 +63,17 @@ impl<E: Present> Run<E> {
                     self.task = Some(Task::Frame);
                 }
                 Task::Frame => {
-                    let hand_over = std::mem::take(&mut self.hand_over) && self.per_node;
-                    // The frame counts the workers about to start, but goes first: in Chromium a
-                    // worker started before it held the frame back by about half a second.
+                    // With a worker per node, engines still in the world (a new run, a seek, a switch
+                    // of hosting) go to their workers once this frame is sent, and no event is
+                    // processed before they are there: the page sees the moment without waiting for
+                    // workers to start (README, Start-up). The frame counts the workers about to
+                    // start, but goes first: in Chromium a worker started before it held the frame
+                    // back by about half a second.
+                    let hand_over = self.per_node
+                        && self
+                            .world
+                            .node_ids()
+                            .any(|id| self.world.engine(id).is_some());
                     let mut spawns = Vec::new();
                     if hand_over {
                         self.start_workers(&mut spawns);

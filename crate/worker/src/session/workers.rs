@@ -135,7 +135,6 @@ impl<E: Present> Run<E> {
         } else if per_node {
             // The frame first (counting the workers about to start), then the engines go to them.
             self.per_node = true;
-            self.hand_over = true;
             self.task = Some(Task::Views);
         } else {
             for id in self.world.node_ids().collect::<Vec<_>>() {
