@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use quorate_core::{Duration, NodeId, SimTime};
 use quorate_sim::{
-    node_ids, Answers, Drive, Hosting as SimHosting, Latency, LinkParams, NodeState, Record,
-    TraceMode, World, WorldCommand, WorldConfig,
+    node_ids, Answers, CallKey, Drive, Hosting as SimHosting, Latency, LinkParams, NodeState,
+    Record, TraceMode, World, WorldCommand, WorldConfig,
 };
 use quorate_view::codec::{decode, encode};
 use quorate_view::host::{FromNode, ToNode};
@@ -289,6 +289,8 @@ pub struct Run<E: Present> {
     views: BTreeMap<NodeId, NodeView>,
     task: Option<Task>,
     waiting: BTreeSet<NodeId>,
+    /// The steps of each node's call under way, which its answer must follow.
+    calls: BTreeMap<NodeId, Vec<CallKey>>,
     /// The answer to `Compare`, for the next frame.
     comparison: Option<quorate_view::ComparisonView>,
     /// The lesson this run plays, if any (`session/lesson.rs`).
@@ -358,6 +360,7 @@ impl<E: Present> Run<E> {
             views: BTreeMap::new(),
             task: None,
             waiting: BTreeSet::new(),
+            calls: BTreeMap::new(),
             comparison: None,
             lesson: None,
             selected: None,
@@ -574,6 +577,10 @@ impl<E: Present> Runner for Run<E> {
             }
             FromNode::Answer(bytes) => match decode::<Answers<E>>(&bytes, "an engine answer") {
                 Ok(answers) => {
+                    let asked = self.calls.remove(&id);
+                    if let Err(e) = workers::check_answers(asked.as_deref(), &answers) {
+                        return self.node_failed(node, e, out);
+                    }
                     for (key, answer) in answers {
                         self.world.answer(key, id, answer);
                     }

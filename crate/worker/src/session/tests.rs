@@ -23,7 +23,14 @@ struct Harness {
     unready: Vec<u32>,
     /// How many frames were sent.
     frames: u64,
+    /// Rewrites one node worker's replies (a worker with a bug).
+    tamper: Option<(u32, Tamper)>,
 }
+
+type Tamper = Box<dyn FnMut(Vec<u8>) -> Vec<u8>>;
+
+/// Messages to node workers one `Harness::run` may carry before it calls the session stuck.
+const MAX_REQUESTS_PER_RUN: u64 = 1_000_000;
 
 /// A new run of `engine` with the page's defaults.
 fn fresh(engine: EngineKind, seed: u64, nodes: u32, hosting: Hosting) -> RunSetup {
@@ -64,6 +71,7 @@ impl Harness {
             hold_ready: false,
             unready: Vec::new(),
             frames: 0,
+            tamper: None,
         }
     }
 
@@ -88,6 +96,7 @@ impl Harness {
     /// Carries out `out` and everything it leads to; returns the last frame sent to the UI.
     fn run(&mut self, out: Vec<Out>) -> Frame {
         let mut queue: VecDeque<Out> = out.into();
+        let requests = self.requests;
         while let Some(o) = queue.pop_front() {
             match o {
                 Out::Frame(f) => {
@@ -119,8 +128,19 @@ impl Harness {
                     let handled = catch_unwind(AssertUnwindSafe(|| worker.handle(&bytes)));
                     self.node_time += started.elapsed();
                     self.requests += 1;
+                    assert!(
+                        self.requests - requests < MAX_REQUESTS_PER_RUN,
+                        "the session sent {MAX_REQUESTS_PER_RUN} messages to node workers without \
+                         stopping for a frame"
+                    );
                     match handled {
-                        Ok(Some(reply)) => queue.extend(self.session.node_message(n, &reply)),
+                        Ok(Some(reply)) => {
+                            let reply = match &mut self.tamper {
+                                Some((node, edit)) if *node == n => edit(reply),
+                                _ => reply,
+                            };
+                            queue.extend(self.session.node_message(n, &reply));
+                        }
                         Ok(None) => {}
                         Err(_) => queue.extend(self.session.node_failed(n, "panicked".to_string())),
                     }

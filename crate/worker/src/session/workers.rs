@@ -79,6 +79,7 @@ impl<E: Present> Run<E> {
             slot.held.clear();
         }
         self.waiting.remove(&id);
+        self.calls.remove(&id);
         self.views.remove(&id);
         self.flags.remove(&id);
     }
@@ -118,6 +119,8 @@ impl<E: Present> Run<E> {
             Drive::Need(calls) => {
                 for call in calls {
                     let id = call.node;
+                    self.calls
+                        .insert(id, call.steps.iter().map(|step| step.key).collect());
                     self.send(id, ToNode::Call(encode(&call)), out);
                     self.waiting.insert(id);
                 }
@@ -145,5 +148,60 @@ impl<E: Present> Run<E> {
             }
             self.task = Some(Task::Save);
         }
+    }
+}
+
+/// Whether a node's answers follow the call it was given (`asked`, `None` if it was given none): one
+/// answer per step, in the call's order, for at least its first step (a host stops early only after
+/// a step, see `quorate_sim::Call`). Anything else, from a worker with a bug, would have the world
+/// wait for answers that never come or plan the same steps forever.
+pub(super) fn check_answers<A>(
+    asked: Option<&[CallKey]>,
+    answers: &[(CallKey, A)],
+) -> Result<(), String> {
+    let Some(asked) = asked else {
+        return match answers.first() {
+            None => Ok(()),
+            Some((key, _)) => Err(format!(
+                "it answered {} without being called",
+                step_name(key)
+            )),
+        };
+    };
+    for (i, (key, _)) in answers.iter().enumerate() {
+        match asked.get(i) {
+            Some(wanted) if wanted == key => {}
+            Some(wanted) => {
+                return Err(format!(
+                    "it answered {} where its call's step {} was {}",
+                    step_name(key),
+                    i + 1,
+                    step_name(wanted)
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "it answered {} steps to a call of {}",
+                    answers.len(),
+                    asked.len()
+                ))
+            }
+        }
+    }
+    if answers.is_empty() && !asked.is_empty() {
+        return Err(format!(
+            "it answered none of the {} steps of its call",
+            asked.len()
+        ));
+    }
+    Ok(())
+}
+
+fn step_name(key: &CallKey) -> String {
+    match key {
+        CallKey::Start { node, generation } => {
+            format!("the start of {node} (generation {generation})")
+        }
+        CallKey::Event(seq) => format!("event #{seq}"),
     }
 }

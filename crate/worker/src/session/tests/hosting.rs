@@ -98,6 +98,112 @@ fn malformed_messages_are_errors_not_panics() {
 }
 
 #[test]
+fn a_worker_whose_answers_do_not_follow_its_call_is_reported_and_the_run_goes_on() {
+    type Edit = fn(&mut Answers<quorate_raft::Raft>);
+    let cases: [(&str, Edit); 3] = [
+        // Without the check, each of these had the session call the node forever.
+        ("it answered none of the", |a| a.clear()),
+        ("where its call's step 1 was", |a| {
+            if let Some(first) = a.first_mut() {
+                first.0 = CallKey::Event(u64::MAX);
+            }
+        }),
+        ("steps to a call of", |a| {
+            if let Some(last) = a.last().cloned() {
+                a.push(last);
+            }
+        }),
+    ];
+    for (says, edit) in cases {
+        let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+        let f = s.play(190);
+        assert!(leader(&f).is_some());
+        s.tamper = Some((
+            2,
+            Box::new(
+                move |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
+                    Ok(FromNode::Answer(bytes)) => {
+                        let mut answers = decode(&bytes, "answers").expect("answers");
+                        edit(&mut answers);
+                        encode(&FromNode::Answer(encode(&answers)))
+                    }
+                    _ => reply,
+                },
+            ),
+        ));
+        // The frame that shows the crash says why (the next ones no longer do).
+        let crashed = |f: &Frame| {
+            let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+            matches!(w.state, WorkerState::Crashed(_))
+        };
+        let f = (0..60)
+            .map(|_| s.play(1))
+            .find(crashed)
+            .expect("n2's worker crashed within 60 frames");
+        let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+        assert!(
+            matches!(&w.state, WorkerState::Crashed(e) if e.contains(says)),
+            "{says}: {w:?}"
+        );
+        assert!(
+            f.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("n2's worker crashed"),
+            "{:?}",
+            f.error
+        );
+        assert_eq!(f.node(2).unwrap().status, NodeStatus::Down);
+        let before = f.events;
+        let f = s.play(200);
+        assert!(f.events > before + 50, "{says}: the others go on");
+        assert!(leader(&f).is_some_and(|l| l != 2), "{says}");
+    }
+}
+
+#[test]
+fn answers_are_checked_against_the_call() {
+    use super::super::workers::check_answers;
+    let call = [CallKey::Event(4), CallKey::Event(9)];
+    let answered = |keys: &[u64]| -> Vec<(CallKey, ())> {
+        keys.iter().map(|k| (CallKey::Event(*k), ())).collect()
+    };
+    assert_eq!(check_answers(Some(&call), &answered(&[4, 9])), Ok(()));
+    // A prefix: the host stopped before a timer it set.
+    assert_eq!(check_answers(Some(&call), &answered(&[4])), Ok(()));
+    // A call only to rewind has no steps and no answers.
+    assert_eq!(check_answers(Some(&[]), &answered(&[])), Ok(()));
+    assert_eq!(check_answers(None, &answered(&[])), Ok(()));
+    assert_eq!(
+        check_answers(Some(&call), &answered(&[])),
+        Err("it answered none of the 2 steps of its call".to_string())
+    );
+    assert_eq!(
+        check_answers(Some(&call), &answered(&[9])),
+        Err("it answered event #9 where its call's step 1 was event #4".to_string())
+    );
+    assert_eq!(
+        check_answers(Some(&call), &answered(&[4, 9, 9])),
+        Err("it answered 3 steps to a call of 2".to_string())
+    );
+    assert_eq!(
+        check_answers(None, &answered(&[4])),
+        Err("it answered event #4 without being called".to_string())
+    );
+    let start = [CallKey::Start {
+        node: NodeId(3),
+        generation: 1,
+    }];
+    assert_eq!(
+        check_answers(Some(&start), &answered(&[4])),
+        Err(
+            "it answered event #4 where its call's step 1 was the start of n3 (generation 1)"
+                .to_string()
+        )
+    );
+}
+
+#[test]
 fn switching_hosting_mid_run_keeps_the_trace() {
     let mut a = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
     let mut b = Harness::new(EngineKind::Raft, 11, 5, Hosting::Inline);
