@@ -193,6 +193,38 @@ struct Hosted {
     rewinds: u64,
 }
 
+/// Counts the rounds of calls in a row that processed no event: a world planning the same steps forever
+/// (a host that cannot undo what the world takes back, an answer the world cannot use) fails a test
+/// with where it stuck instead of hanging it.
+struct Stall {
+    idle: u32,
+    events: u64,
+}
+
+impl Stall {
+    const LIMIT: u32 = 1_000;
+
+    fn new() -> Stall {
+        Stall { idle: 0, events: 0 }
+    }
+
+    /// After a round of calls (or a drive), with the world's event count then.
+    fn check(&mut self, events: u64) -> Result<(), String> {
+        if events == self.events {
+            self.idle += 1;
+        } else {
+            (self.idle, self.events) = (0, events);
+        }
+        if self.idle > Self::LIMIT {
+            return Err(format!(
+                "{} rounds of calls without an event, at event {events}",
+                Self::LIMIT
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Drives a hosted world with one host per node, answering each batch of calls in an order and with
 /// event budgets drawn from `seed` (neither may change anything); plans speculate `speculation` minimum
 /// delays ahead.
@@ -203,7 +235,11 @@ fn hosted_trace(seed: u64, latency: Latency, speculation: u32) -> Hosted {
     let mut hosts = hosts();
     let mut pick = NodeRng::for_world(seed ^ 0x5eed);
     let (mut rounds, mut steps, mut guessed, mut rewinds) = (0, 0, 0, 0);
+    let mut stall = Stall::new();
     loop {
+        stall
+            .check(world.events())
+            .unwrap_or_else(|e| panic!("{e}"));
         let budget = 1 + pick.below(200);
         match world.drive(Some(UNTIL), budget) {
             Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
@@ -363,13 +399,19 @@ type Applied = (u64, SimTime, WorldCommand<Word>);
 /// A hosted run whose commands come from outside, between drives with random budgets, as a session's
 /// live commands do: each where a drive ended, once the answers still waiting are used up. Returns its
 /// trace and the commands with their moments.
-fn live_commands(seed: u64, latency: Latency, speculation: u32) -> (Vec<String>, Vec<Applied>) {
+fn live_commands(
+    seed: u64,
+    latency: Latency,
+    speculation: u32,
+) -> Result<(Vec<String>, Vec<Applied>), String> {
     let mut world = World::hosted(config(seed, latency), TraceMode::Keep);
     world.set_speculation(speculation);
     let mut hosts = hosts();
     let mut pick = NodeRng::for_world(seed ^ 0xc0de);
     let mut applied = Vec::new();
+    let mut stall = Stall::new();
     loop {
+        stall.check(world.events())?;
         match world.drive(Some(UNTIL), 1 + pick.below(60)) {
             Drive::Need(calls) => answer_all(&mut world, &mut hosts, calls, &mut pick),
             Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
@@ -380,6 +422,7 @@ fn live_commands(seed: u64, latency: Latency, speculation: u32) -> (Vec<String>,
         }
         // A drive ends here: it drives on with no budget until no answer waits.
         while !world.is_caught_up() {
+            stall.check(world.events())?;
             if let Drive::Need(calls) = world.drive(Some(UNTIL), 0) {
                 answer_all(&mut world, &mut hosts, calls, &mut pick);
             }
@@ -390,7 +433,7 @@ fn live_commands(seed: u64, latency: Latency, speculation: u32) -> (Vec<String>,
         }
     }
     let trace = world.take_records().iter().map(|r| r.to_string()).collect();
-    (trace, applied)
+    Ok((trace, applied))
 }
 
 /// The same commands at their moments, inline.
@@ -420,12 +463,12 @@ fn replayed_hosted(
     let mut hosts = hosts();
     let mut pick = NodeRng::for_world(seed ^ 0xface);
     let mut rounds = 0;
+    let mut stall = Stall::new();
     for (i, (events, at, command)) in applied.iter().enumerate() {
-        // Rounds of calls in a row that processed no event: a host that cannot undo what the world
-        // takes back would make the world plan the same steps forever.
-        let mut idle = 0;
         while world.events() < *events || !world.is_caught_up() {
-            let before = world.events();
+            stall
+                .check(world.events())
+                .map_err(|e| format!("command {i}: {e}"))?;
             let budget = (events.saturating_sub(world.events())).min(1 + pick.below(60));
             match world.drive_exact(Some(UNTIL), budget) {
                 Drive::Need(calls) => {
@@ -436,17 +479,6 @@ fn replayed_hosted(
                     return Err(format!("command {i}: the world ran out of events"))
                 }
                 Drive::Done => {}
-            }
-            idle = if world.events() == before {
-                idle + 1
-            } else {
-                0
-            };
-            if idle > 1_000 {
-                return Err(format!(
-                    "command {i}: 1,000 rounds of calls without an event, at event {}",
-                    world.events()
-                ));
             }
         }
         if world.events() != *events {
@@ -461,6 +493,9 @@ fn replayed_hosted(
             .map_err(|e| format!("command {i} ({command:?}): {e}"))?;
     }
     loop {
+        stall
+            .check(world.events())
+            .map_err(|e| format!("after the last command: {e}"))?;
         match world.drive(Some(UNTIL), 1 + pick.below(200)) {
             Drive::Need(calls) => answer_all(&mut world, &mut hosts, calls, &mut pick),
             Drive::Done if world.next_event_time().is_none_or(|t| t > UNTIL) => break,
@@ -489,7 +524,8 @@ fn commands_from_outside_find_every_host_where_the_world_is() {
                     "seed {seed}, latency {name}, speculation {speculation} (reproduce: cargo test -p \
                      quorate-sim --test hosted commands_from_outside)"
                 );
-                let (live, applied) = live_commands(seed, latency, speculation);
+                let (live, applied) = live_commands(seed, latency, speculation)
+                    .unwrap_or_else(|e| panic!("{reproduce}: live commands: {e}"));
                 commands += applied.len();
                 let inline = replayed_inline(seed, latency, &applied);
                 if let Some(at) = first_difference(&inline, &live) {
