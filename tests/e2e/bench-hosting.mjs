@@ -6,9 +6,13 @@
 //   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
 //   QUORATE_LONG_HOST=inline node tests/e2e/bench-hosting.mjs 10 120
 //
+// Then it times the same rounds of calls with no engine at all (bench-rounds.mjs): the most a worker
+// per node could reach on this machine.
+//
 // Serves dist/ on 127.0.0.1 and drives headless Chromium; build dist/ first (./dev.sh test does).
 import { serve } from './serve.mjs';
 import { launch } from './browser.mjs';
+import { HEARTBEAT, ceiling, timeRounds } from './bench-rounds.mjs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -76,6 +80,15 @@ try {
   for (const name of ['workers, shared memory', 'workers, messages']) {
     console.log(`ratio ${name} / inline = ${(rates[name] / rates.inline).toFixed(3)}`);
   }
+  // The floor on this machine: the same rounds of calls with no engine, codec or world (bench-rounds.mjs),
+  // with the run stopped first so that it does not share the cores.
+  await page.goto('about:blank');
+  const [floor] = await timeRounds(browser.context, [{ pattern: HEARTBEAT }], measureSeconds);
+  const most = ceiling(floor.usPerRound);
+  console.log(
+    `floor: a heartbeat's rounds of calls with no work at all take ${floor.usPerRound.toFixed(1)} µs each: ` +
+      `at most ${Math.round(most)} events/s, ${(most / rates.inline).toFixed(3)} of inline`,
+  );
 
   // Memory over a long run at full speed (QUORATE_LONG_HOST=inline for the faster, longer one).
   await open(process.env.QUORATE_LONG_HOST ?? 'workers');

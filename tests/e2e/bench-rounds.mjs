@@ -8,15 +8,15 @@
 //
 //   node tests/e2e/bench-rounds.mjs [seconds per case, default 3] ['[{...}, ...]' extra cases]
 //
+// `bench-hosting.mjs` measures the heartbeat case too, in its own browser, after its three rates.
+//
 // A case may set: pattern (rounds of node indices, repeated), work (µs a node spends per call),
 // orchestratorWork (µs per round after the answers), overlap (that work done while the nodes work
 // instead), orchestratorPoll and nodePoll (polls before sleeping).
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { launch } from './browser.mjs';
-
-const seconds = Number(process.argv[2] ?? 3);
-const extra = process.argv[3] ? JSON.parse(process.argv[3]) : [];
 
 // Cells of a node's buffer: 0 the request number, 1 the number of the request answered last.
 const nodeScript = `
@@ -86,48 +86,72 @@ window.measure = (c) => new Promise((resolve) => {
 });
 </script>`;
 
-const files = {
-  '/': ['text/html', pageHtml],
-  '/orchestrator.js': ['text/javascript', orchestratorScript],
-  '/node.js': ['text/javascript', nodeScript],
-};
-const server = createServer((req, res) => {
-  const file = files[req.url];
-  if (!file) return res.writeHead(404).end();
-  res.writeHead(200, {
-    'content-type': file[0],
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-embedder-policy': 'require-corp',
+// A 5-node Raft run with a worker per node takes about 5 events a round (README, Benchmarks).
+export const EVENTS_PER_ROUND = 5;
+
+// A heartbeat period: the leader (node 0), then its four followers.
+export const HEARTBEAT = [[0], [1, 2, 3, 4]];
+
+const BASE = { pattern: HEARTBEAT, work: 0, orchestratorWork: 0, overlap: false, orchestratorPoll: 2000, nodePoll: 100 };
+
+// Times each case (see the header) for `seconds` in a page of `context`, one after another; returns
+// the cases with `usPerRound` and `rounds` added.
+export async function timeRounds(context, cases, seconds) {
+  const files = {
+    '/': ['text/html', pageHtml],
+    '/orchestrator.js': ['text/javascript', orchestratorScript],
+    '/node.js': ['text/javascript', nodeScript],
+  };
+  const server = createServer((req, res) => {
+    const file = files[req.url];
+    if (!file) return res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': file[0],
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
+    res.end(file[1]);
   });
-  res.end(file[1]);
-});
-await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const browser = await launch();
-try {
-  const page = await browser.context.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
-  const heartbeat = [[0], [1, 2, 3, 4]];
-  const base = { pattern: heartbeat, work: 0, orchestratorWork: 0, overlap: false, orchestratorPoll: 2000, nodePoll: 100 };
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const page = await context.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error('the page is not cross-origin isolated');
+    const results = [];
+    for (const c of cases) {
+      const r = await page.evaluate((c) => window.measure(c), { ...BASE, seconds, ...c });
+      results.push({ ...c, usPerRound: (r.wall * 1000) / r.rounds, rounds: r.rounds });
+    }
+    return results;
+  } finally {
+    await page.close();
+    server.close();
+  }
+}
+
+// The most events a second rounds of `usPerRound` allow.
+export const ceiling = (usPerRound) => (EVENTS_PER_ROUND / usPerRound) * 1e6;
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const seconds = Number(process.argv[2] ?? 3);
+  const extra = process.argv[3] ? JSON.parse(process.argv[3]) : [];
   const cases = [
     { name: 'leader alone', pattern: [[0]] },
     { name: 'one follower after another', pattern: [[1], [2], [3], [4]] },
     { name: 'four followers at once', pattern: [[1, 2, 3, 4]] },
-    { name: 'heartbeat: leader, then four followers', pattern: heartbeat },
+    { name: 'heartbeat: leader, then four followers', pattern: HEARTBEAT },
     ...extra.map((c) => ({ name: JSON.stringify(c), ...c })),
   ];
   console.log(`${availableParallelism()} cores; ${seconds} s per case; no work unless a case says so`);
-  for (const c of cases) {
-    const r = await page.evaluate((c) => window.measure(c), { ...base, seconds, ...c });
-    const perRound = (r.wall * 1000) / r.rounds;
-    // A 5-node Raft run with a worker per node takes about 5 events per round (README, Benchmarks).
-    const ceiling = Math.round((5 / perRound) * 1e6).toLocaleString('en');
-    console.log(
-      `${c.name.padEnd(48)} ${perRound.toFixed(1).padStart(7)} µs per round  (${r.rounds} rounds; ` +
-        `at 5 events per round at most ${ceiling} events/s)`,
-    );
+  const browser = await launch();
+  try {
+    for (const r of await timeRounds(browser.context, cases, seconds)) {
+      console.log(
+        `${r.name.padEnd(48)} ${r.usPerRound.toFixed(1).padStart(7)} µs per round  (${r.rounds} rounds; ` +
+          `at ${EVENTS_PER_ROUND} events a round at most ${Math.round(ceiling(r.usPerRound)).toLocaleString('en')} events/s)`,
+      );
+    }
+  } finally {
+    await browser.close();
   }
-} finally {
-  await browser.close();
-  server.close();
 }
