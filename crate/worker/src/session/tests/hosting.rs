@@ -101,7 +101,8 @@ fn malformed_messages_are_errors_not_panics() {
 fn a_worker_whose_answers_do_not_follow_its_call_is_reported_and_the_run_goes_on() {
     type Edit = fn(&mut Answers<quorate_raft::Raft>);
     let cases: [(&str, Edit); 3] = [
-        // Without the check, each of these had the session call the node forever.
+        // Without the check, the first had the session call the node forever, the second tripped an
+        // assertion of the world (a panic in the orchestrator), the third was taken as it came.
         ("it answered none of the", |a| a.clear()),
         ("where its call's step 1 was", |a| {
             if let Some(first) = a.first_mut() {
