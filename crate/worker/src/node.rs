@@ -145,10 +145,13 @@ pub(crate) fn state_bytes<E: Engine>(id: NodeId, engine: E, config: &E::Config) 
     encode(&(&host, Some(config)))
 }
 
-/// Decodes a node worker's saved state.
-pub(crate) fn engine_from_state<E: Engine>(bytes: &[u8]) -> Result<E, String> {
+/// Decodes the saved state node `id`'s worker handed back.
+pub(crate) fn engine_from_state<E: Engine>(id: NodeId, bytes: &[u8]) -> Result<E, String> {
     let (host, _): (NodeHost<E>, Option<E::Config>) =
         decode(bytes, "an engine state").map_err(|e| e.to_string())?;
+    if host.id != id {
+        return Err(format!("it handed back the engine of {}", host.id));
+    }
     host.engine
         .ok_or_else(|| format!("{} handed back no engine", host.id))
 }

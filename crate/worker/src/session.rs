@@ -288,9 +288,8 @@ pub struct Run<E: Present> {
     workers: BTreeMap<NodeId, WorkerSlot>,
     views: BTreeMap<NodeId, NodeView>,
     task: Option<Task>,
-    waiting: BTreeSet<NodeId>,
-    /// The steps of each node's call under way, which its answer must follow.
-    calls: BTreeMap<NodeId, Vec<CallKey>>,
+    /// The nodes whose workers the run waits for, and what for.
+    waiting: BTreeMap<NodeId, Awaited>,
     /// The answer to `Compare`, for the next frame.
     comparison: Option<quorate_view::ComparisonView>,
     /// The lesson this run plays, if any (`session/lesson.rs`).
@@ -359,8 +358,7 @@ impl<E: Present> Run<E> {
             workers: BTreeMap::new(),
             views: BTreeMap::new(),
             task: None,
-            waiting: BTreeSet::new(),
-            calls: BTreeMap::new(),
+            waiting: BTreeMap::new(),
             comparison: None,
             lesson: None,
             selected: None,
@@ -520,7 +518,7 @@ impl<E: Present> Runner for Run<E> {
                 if running && self.world.is_away(node) {
                     self.send(node, ToNode::Panic, out);
                     // The worker's error event reports the crash.
-                    self.waiting.insert(node);
+                    self.waiting.insert(node, Awaited::Crash);
                 } else {
                     self.error = Some(format!("{node} has no running worker to crash"));
                 }
@@ -575,10 +573,22 @@ impl<E: Present> Runner for Run<E> {
                 }
                 return;
             }
+            FromNode::Error(e) => return self.node_failed(node, e, out),
+            _ => {}
+        }
+        // Anything else answers what the run asked this worker for, or the worker is wrong.
+        let awaited = self.waiting.remove(&id);
+        if let Err(e) = workers::check_kind(&message, awaited.as_ref()) {
+            return self.node_failed(node, e, out);
+        }
+        match message {
             FromNode::Answer(bytes) => match decode::<Answers<E>>(&bytes, "an engine answer") {
                 Ok(answers) => {
-                    let asked = self.calls.remove(&id);
-                    if let Err(e) = workers::check_answers(asked.as_deref(), &answers) {
+                    let asked = match &awaited {
+                        Some(Awaited::Answer(keys)) => keys.as_slice(),
+                        _ => &[],
+                    };
+                    if let Err(e) = workers::check_answers(asked, &answers) {
                         return self.node_failed(node, e, out);
                     }
                     for (key, answer) in answers {
@@ -591,7 +601,7 @@ impl<E: Present> Runner for Run<E> {
                 self.views.insert(id, *view);
                 self.flags.insert(id, flags);
             }
-            FromNode::State(bytes) => match engine_from_state::<E>(&bytes) {
+            FromNode::State(bytes) => match engine_from_state::<E>(id, &bytes) {
                 Ok(engine) => {
                     if self.world.attach(id, engine).is_ok() {
                         self.end_worker(id, WorkerState::Terminated, out);
@@ -603,16 +613,19 @@ impl<E: Present> Runner for Run<E> {
                 }
                 Err(e) => return self.node_failed(node, e, out),
             },
-            FromNode::Loaded => {}
-            FromNode::Error(e) => return self.node_failed(node, e, out),
+            FromNode::Loaded | FromNode::Ready | FromNode::Error(_) => {}
         }
-        self.waiting.remove(&id);
         self.pump(out);
     }
 
     fn node_failed(&mut self, node: u32, error: String, out: &mut Vec<Out>) {
         let id = NodeId(node);
-        if !self.workers.contains_key(&id) {
+        // A worker already ended keeps the reason it ended for.
+        let live = self
+            .workers
+            .get(&id)
+            .is_some_and(|slot| matches!(slot.state, WorkerState::Starting | WorkerState::Running));
+        if !live {
             return;
         }
         self.end_worker(id, WorkerState::Crashed(error.clone()), out);
@@ -635,7 +648,7 @@ impl<E: Present> Runner for Run<E> {
         self.task.is_some()
     }
     fn waiting(&self) -> Vec<u32> {
-        self.waiting.iter().map(|id| id.0).collect()
+        self.waiting.keys().map(|id| id.0).collect()
     }
     fn digest(&self) -> String {
         self.world.digest().to_string()
@@ -749,7 +762,7 @@ use idle::Idle;
 use spread::Spread;
 use tasks::Task;
 use verdicts::Verdicts;
-use workers::WorkerSlot;
+use workers::{Awaited, WorkerSlot};
 
 #[cfg(test)]
 mod tests;

@@ -57,7 +57,7 @@ impl<E: Present> Run<E> {
                         for id in up {
                             let focus = self.spread.as_ref().map(|s| s.focus);
                             self.send(id, ToNode::View { now_us: now, focus }, out);
-                            self.waiting.insert(id);
+                            self.waiting.insert(id, Awaited::View);
                         }
                     }
                     self.task = Some(Task::Frame);

@@ -4,6 +4,32 @@
 
 use super::*;
 
+/// What the run waits for from a node's worker: the reply to what it sent last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Awaited {
+    /// The answers to a call with these steps.
+    Answer(Vec<CallKey>),
+    View,
+    /// Its engine, handed back.
+    State,
+    /// Word that it took its engine.
+    Loaded,
+    /// Its end (a crash asked for by the page).
+    Crash,
+}
+
+impl Awaited {
+    fn what(&self) -> &'static str {
+        match self {
+            Awaited::Answer(_) => "the answers to its call",
+            Awaited::View => "its view",
+            Awaited::State => "its engine",
+            Awaited::Loaded => "word that it took its engine",
+            Awaited::Crash => "its crash",
+        }
+    }
+}
+
 /// A node's worker as the run knows it.
 #[derive(Clone, Debug)]
 pub(super) struct WorkerSlot {
@@ -23,7 +49,7 @@ impl<E: Present> Run<E> {
             if let Some(engine) = self.world.detach(id) {
                 let state = state_bytes(id, engine, &config);
                 self.send(id, ToNode::Load(state), out);
-                self.waiting.insert(id);
+                self.waiting.insert(id, Awaited::Loaded);
             }
         }
         self.per_node = true;
@@ -79,7 +105,6 @@ impl<E: Present> Run<E> {
             slot.held.clear();
         }
         self.waiting.remove(&id);
-        self.calls.remove(&id);
         self.views.remove(&id);
         self.flags.remove(&id);
     }
@@ -119,10 +144,9 @@ impl<E: Present> Run<E> {
             Drive::Need(calls) => {
                 for call in calls {
                     let id = call.node;
-                    self.calls
-                        .insert(id, call.steps.iter().map(|step| step.key).collect());
+                    let steps = call.steps.iter().map(|step| step.key).collect();
                     self.send(id, ToNode::Call(encode(&call)), out);
-                    self.waiting.insert(id);
+                    self.waiting.insert(id, Awaited::Answer(steps));
                 }
                 true
             }
@@ -143,7 +167,7 @@ impl<E: Present> Run<E> {
             for id in self.world.node_ids().collect::<Vec<_>>() {
                 if self.world.is_away(id) {
                     self.send(id, ToNode::Save, out);
-                    self.waiting.insert(id);
+                    self.waiting.insert(id, Awaited::State);
                 }
             }
             self.task = Some(Task::Save);
@@ -151,23 +175,38 @@ impl<E: Present> Run<E> {
     }
 }
 
-/// Whether a node's answers follow the call it was given (`asked`, `None` if it was given none): one
-/// answer per step, in the call's order, for at least its first step (a host stops early only after
-/// a step, see `quorate_sim::Call`). Anything else, from a worker with a bug, would have the world
-/// wait for answers that never come or plan the same steps forever.
-pub(super) fn check_answers<A>(
-    asked: Option<&[CallKey]>,
-    answers: &[(CallKey, A)],
-) -> Result<(), String> {
-    let Some(asked) = asked else {
-        return match answers.first() {
-            None => Ok(()),
-            Some((key, _)) => Err(format!(
-                "it answered {} without being called",
-                step_name(key)
-            )),
-        };
+/// Whether a node worker's message is what the run waits for from it (`awaited`, `None` if nothing).
+pub(super) fn check_kind(message: &FromNode, awaited: Option<&Awaited>) -> Result<(), String> {
+    let sent = match message {
+        FromNode::Answer(_) => "answers",
+        FromNode::View(..) => "a view",
+        FromNode::State(_) => "its engine",
+        FromNode::Loaded => "word that it took its engine",
+        // Ready and errors are taken whenever they come.
+        FromNode::Ready | FromNode::Error(_) => return Ok(()),
     };
+    let fits = matches!(
+        (message, awaited),
+        (FromNode::Answer(_), Some(Awaited::Answer(_)))
+            | (FromNode::View(..), Some(Awaited::View))
+            | (FromNode::State(_), Some(Awaited::State))
+            | (FromNode::Loaded, Some(Awaited::Loaded))
+    );
+    match awaited {
+        _ if fits => Ok(()),
+        None => Err(format!("it sent {sent} unasked")),
+        Some(awaited) => Err(format!(
+            "it sent {sent} while the run waited for {}",
+            awaited.what()
+        )),
+    }
+}
+
+/// Whether a node's answers follow the call it was given (`asked`, its steps): one answer per step, in
+/// the call's order, for at least its first step (a host stops early only after a step, see
+/// `quorate_sim::Call`). Anything else, from a worker with a bug, would have the world wait for answers
+/// that never come (and plan the same steps forever) or trip its own checks.
+pub(super) fn check_answers<A>(asked: &[CallKey], answers: &[(CallKey, A)]) -> Result<(), String> {
     for (i, (key, _)) in answers.iter().enumerate() {
         match asked.get(i) {
             Some(wanted) if wanted == key => {}
