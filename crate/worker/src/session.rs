@@ -598,6 +598,13 @@ impl<E: Present> Runner for Run<E> {
                 Err(e) => return self.node_failed(node, e.to_string(), out),
             },
             FromNode::View(view, flags) => {
+                if view.id != node {
+                    return self.node_failed(
+                        node,
+                        format!("it sent the view of n{}", view.id),
+                        out,
+                    );
+                }
                 self.views.insert(id, *view);
                 self.flags.insert(id, flags);
             }

@@ -221,10 +221,10 @@ fn a_worker_sending_what_the_run_did_not_ask_for_is_reported_and_the_run_goes_on
 }
 
 #[test]
-fn a_worker_handing_back_another_nodes_engine_is_reported_and_the_run_goes_on() {
+fn a_worker_speaking_for_another_node_is_reported_and_the_run_goes_on() {
+    // Asked for its engine (the hosting menu's move to inline), n2 hands back n3's.
     let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
     assert!(leader(&s.play(190)).is_some());
-    // Asked for its engine (the hosting menu's move to inline), n2 hands back n3's.
     let n3 = engine_of(&mut s, 3);
     s.tamper = Some((
         2,
@@ -237,6 +237,24 @@ fn a_worker_handing_back_another_nodes_engine_is_reported_and_the_run_goes_on() 
     ));
     let f = s.send(UiCommand::SetHosting(Hosting::Inline));
     n2_crashed_and_the_rest_go_on(&mut s, &f, "it handed back the engine of n3");
+
+    // Asked for its view, n2 sends one of n3.
+    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    assert!(leader(&s.play(190)).is_some());
+    s.tamper = Some((
+        2,
+        Box::new(
+            |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
+                Ok(FromNode::View(mut view, flags)) => {
+                    view.id = 3;
+                    encode(&FromNode::View(view, flags))
+                }
+                _ => reply,
+            },
+        ),
+    ));
+    let f = s.play(1);
+    n2_crashed_and_the_rest_go_on(&mut s, &f, "it sent the view of n3");
 }
 
 #[test]
