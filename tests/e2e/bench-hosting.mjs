@@ -5,6 +5,7 @@
 //
 //   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
 //   QUORATE_LONG_HOST=inline node tests/e2e/bench-hosting.mjs 10 120
+//   QUORATE_LONG_MESSAGES=1 node tests/e2e/bench-hosting.mjs 2 600   (node workers' memory too)
 //
 // Then it times the same rounds of calls with no engine at all (bench-rounds.mjs): the most a worker
 // per node could reach on this machine.
@@ -90,27 +91,31 @@ try {
       `at most ${Math.round(most)} events/s, ${(most / rates.inline).toFixed(3)} of inline`,
   );
 
-  // Memory over a long run at full speed (QUORATE_LONG_HOST=inline for the faster, longer one).
-  await open(process.env.QUORATE_LONG_HOST ?? 'workers');
+  // Memory over a long run at full speed (QUORATE_LONG_HOST=inline for the faster, longer one;
+  // QUORATE_LONG_MESSAGES=1 for a worker per node by message, where the node workers are sampled too).
+  const byMessage = process.env.QUORATE_LONG_MESSAGES === '1';
+  await open(process.env.QUORATE_LONG_HOST ?? 'workers', byMessage ? plain.url : server.url);
+  // `wasm_bindgen` is a global lexical binding of a worker's script, not a property of `self`.
+  const wasmBytes = (worker) =>
+    worker
+      .evaluate(() => (typeof wasm_bindgen === 'undefined' ? 0 : wasm_bindgen.wasm_memory_bytes?.() ?? 0))
+      .catch(() => 0);
   const sample = async () => {
     const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
-    // The orchestrator is the page's first worker. Node workers are not asked: over shared memory one
-    // sleeps in Atomics.wait between calls, and evaluating in it closed the page (Chromium 156).
-    // `wasm_bindgen` is a global lexical binding of the worker's script, not a property of `self`.
-    const orchestrator = page.workers()[0];
-    const wasm = orchestrator
-      ? await orchestrator
-          .evaluate(() => (typeof wasm_bindgen === 'undefined' ? 0 : wasm_bindgen.wasm_memory_bytes?.() ?? 0))
-          .catch(() => 0)
-      : 0;
-    return { sim: await simTime(), events: await events(), heapMB: heap / 1e6, wasmMB: wasm / 1e6 };
+    // The orchestrator is the page's first worker. Node workers are asked only by message: over shared
+    // memory one sleeps in Atomics.wait between calls, and evaluating in it closed the page (Chromium 156).
+    const [orchestrator, ...nodes] = page.workers();
+    const wasm = orchestrator ? await wasmBytes(orchestrator) : 0;
+    const nodeMB = byMessage ? (await Promise.all(nodes.map(wasmBytes))).map((b) => +(b / 1e6).toFixed(1)) : [];
+    return { sim: await simTime(), events: await events(), heapMB: heap / 1e6, wasmMB: wasm / 1e6, nodeMB };
   };
   const start = Date.now();
   while (Date.now() - start < longSeconds * 1000) {
     const s = await sample();
     console.log(
       `t+${Math.round((Date.now() - start) / 1000)}s  sim ${s.sim.toFixed(0)} s  events ${s.events}  ` +
-        `page JS heap ${s.heapMB.toFixed(1)} MB  orchestrator wasm memory ${s.wasmMB.toFixed(1)} MB`,
+        `page JS heap ${s.heapMB.toFixed(1)} MB  orchestrator wasm memory ${s.wasmMB.toFixed(1)} MB` +
+        (byMessage ? `  node workers' wasm memory ${s.nodeMB.join(', ')} MB` : ''),
     );
     await page.waitForTimeout(Math.min(10_000, longSeconds * 1000 / 6));
   }
