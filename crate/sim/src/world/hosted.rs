@@ -194,10 +194,15 @@ impl<E: Engine> Hosted<E> {
         for (key, due) in later {
             self.speculated.remove(&key);
             self.answers.remove(&key);
-            let first = self.rewinds.entry(target).or_insert((due, key));
-            if (due, key) < *first {
-                *first = (due, key);
-            }
+            self.rewind_from(target, due, key);
+        }
+    }
+
+    /// Tells `node`'s host to undo its guesses from this step on (or from an earlier one already noted).
+    fn rewind_from(&mut self, node: NodeId, due: SimTime, key: CallKey) {
+        let first = self.rewinds.entry(node).or_insert((due, key));
+        if (due, key) < *first {
+            *first = (due, key);
         }
     }
 
@@ -213,10 +218,7 @@ impl<E: Engine> Hosted<E> {
         }
         for (key, (node, _)) in std::mem::take(&mut self.answers) {
             let (_, due) = self.speculated.remove(&key).expect("checked above");
-            let first = self.rewinds.entry(node).or_insert((due, key));
-            if (due, key) < *first {
-                *first = (due, key);
-            }
+            self.rewind_from(node, due, key);
         }
         true
     }

@@ -83,6 +83,17 @@ impl Harness {
         (h, out)
     }
 
+    /// From now on node `n`'s worker's replies go through `edit` (a worker with a bug).
+    fn rewrite_replies(&mut self, n: u32, mut edit: impl FnMut(FromNode) -> FromNode + 'static) {
+        self.tamper = Some((
+            n,
+            Box::new(move |reply| match decode::<FromNode>(&reply, "a reply") {
+                Ok(message) => encode(&edit(message)),
+                Err(_) => reply,
+            }),
+        ));
+    }
+
     /// The workers spawned so far say Ready, and from now on at once.
     fn ready(&mut self) -> Frame {
         self.hold_ready = false;

@@ -97,6 +97,54 @@ fn malformed_messages_are_errors_not_panics() {
     ));
 }
 
+/// A 5-node Raft run with a worker per node, played until it has a leader.
+fn led() -> Harness {
+    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
+    assert!(leader(&s.play(190)).is_some());
+    s
+}
+
+/// Plays frame by frame until n2's worker has crashed: that frame says why (the next ones no longer do).
+fn until_n2_crashed(s: &mut Harness) -> Frame {
+    (0..60)
+        .map(|_| s.play(1))
+        .find(|f| {
+            let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+            matches!(w.state, WorkerState::Crashed(_))
+        })
+        .expect("n2's worker crashed within 60 frames")
+}
+
+/// Node `n`'s engine as its worker hands it back when asked.
+fn engine_of(s: &mut Harness, n: u32) -> FromNode {
+    let reply = s
+        .workers
+        .get_mut(&n)
+        .expect("a worker")
+        .handle(&encode(&ToNode::Save))
+        .expect("a reply");
+    decode(&reply, "a reply").expect("a state")
+}
+
+/// n2 is down and the others go on with a leader.
+fn the_rest_go_on(s: &mut Harness, f: &Frame, says: &str) {
+    assert_eq!(f.node(2).unwrap().status, NodeStatus::Down, "{says}");
+    let before = f.events;
+    let f = s.play(200);
+    assert!(f.events > before + 50, "{says}: the others go on");
+    assert!(leader(&f).is_some_and(|l| l != 2), "{says}");
+}
+
+/// n2's worker crashed with exactly `says`, and the others go on.
+fn n2_crashed_and_the_rest_go_on(s: &mut Harness, f: &Frame, says: &str) {
+    let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
+    assert!(
+        matches!(&w.state, WorkerState::Crashed(e) if e == says),
+        "{says}: {w:?}"
+    );
+    the_rest_go_on(s, f, says);
+}
+
 #[test]
 fn a_worker_whose_answers_do_not_follow_its_call_is_reported_and_the_run_goes_on() {
     type Edit = fn(&mut Answers<quorate_raft::Raft>);
@@ -116,31 +164,16 @@ fn a_worker_whose_answers_do_not_follow_its_call_is_reported_and_the_run_goes_on
         }),
     ];
     for (says, edit) in cases {
-        let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
-        let f = s.play(190);
-        assert!(leader(&f).is_some());
-        s.tamper = Some((
-            2,
-            Box::new(
-                move |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
-                    Ok(FromNode::Answer(bytes)) => {
-                        let mut answers = decode(&bytes, "answers").expect("answers");
-                        edit(&mut answers);
-                        encode(&FromNode::Answer(encode(&answers)))
-                    }
-                    _ => reply,
-                },
-            ),
-        ));
-        // The frame that shows the crash says why (the next ones no longer do).
-        let crashed = |f: &Frame| {
-            let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
-            matches!(w.state, WorkerState::Crashed(_))
-        };
-        let f = (0..60)
-            .map(|_| s.play(1))
-            .find(crashed)
-            .expect("n2's worker crashed within 60 frames");
+        let mut s = led();
+        s.rewrite_replies(2, move |reply| match reply {
+            FromNode::Answer(bytes) => {
+                let mut answers = decode(&bytes, "answers").expect("answers");
+                edit(&mut answers);
+                FromNode::Answer(encode(&answers))
+            }
+            other => other,
+        });
+        let f = until_n2_crashed(&mut s);
         let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
         assert!(
             matches!(&w.state, WorkerState::Crashed(e) if e.contains(says)),
@@ -154,40 +187,13 @@ fn a_worker_whose_answers_do_not_follow_its_call_is_reported_and_the_run_goes_on
             "{:?}",
             f.error
         );
-        assert_eq!(f.node(2).unwrap().status, NodeStatus::Down);
-        let before = f.events;
-        let f = s.play(200);
-        assert!(f.events > before + 50, "{says}: the others go on");
-        assert!(leader(&f).is_some_and(|l| l != 2), "{says}");
+        the_rest_go_on(&mut s, &f, says);
     }
-}
-
-/// Node `n`'s engine as its worker hands it back when asked (a `FromNode::State`, encoded).
-fn engine_of(s: &mut Harness, n: u32) -> Vec<u8> {
-    s.workers
-        .get_mut(&n)
-        .expect("a worker")
-        .handle(&encode(&ToNode::Save))
-        .expect("a reply")
-}
-
-/// Node 2 is down as crashed with exactly `says`, and the others go on with a leader.
-fn n2_crashed_and_the_rest_go_on(s: &mut Harness, f: &Frame, says: &str) {
-    let w = f.hosting.workers.iter().find(|w| w.node == 2).unwrap();
-    assert!(
-        matches!(&w.state, WorkerState::Crashed(e) if e == says),
-        "{says}: {w:?}"
-    );
-    assert_eq!(f.node(2).unwrap().status, NodeStatus::Down, "{says}");
-    let before = f.events;
-    let f = s.play(200);
-    assert!(f.events > before + 50, "{says}: the others go on");
-    assert!(leader(&f).is_some_and(|l| l != 2), "{says}");
 }
 
 #[test]
 fn a_worker_sending_what_the_run_did_not_ask_for_is_reported_and_the_run_goes_on() {
-    type Swap = fn(Vec<u8>) -> FromNode;
+    type Swap = fn(FromNode) -> FromNode;
     let cases: [(&str, Swap); 2] = [
         (
             "it sent word that it took its engine while the run waited for the answers to its call",
@@ -195,27 +201,18 @@ fn a_worker_sending_what_the_run_did_not_ask_for_is_reported_and_the_run_goes_on
         ),
         (
             "it sent its engine while the run waited for the answers to its call",
-            |state| decode(&state, "a reply").expect("a state"),
+            |state| state,
         ),
     ];
     for (says, swap) in cases {
-        let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
-        assert!(leader(&s.play(190)).is_some());
+        let mut s = led();
         // Called, n2 answers with something else.
         let n2 = engine_of(&mut s, 2);
-        s.tamper = Some((
-            2,
-            Box::new(
-                move |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
-                    Ok(FromNode::Answer(_)) => encode(&swap(n2.clone())),
-                    _ => reply,
-                },
-            ),
-        ));
-        let f = (0..60)
-            .map(|_| s.play(1))
-            .find(|f| f.node(2).unwrap().status == NodeStatus::Down)
-            .expect("n2 down within 60 frames");
+        s.rewrite_replies(2, move |reply| match reply {
+            FromNode::Answer(_) => swap(n2.clone()),
+            other => other,
+        });
+        let f = until_n2_crashed(&mut s);
         n2_crashed_and_the_rest_go_on(&mut s, &f, says);
     }
 }
@@ -223,36 +220,24 @@ fn a_worker_sending_what_the_run_did_not_ask_for_is_reported_and_the_run_goes_on
 #[test]
 fn a_worker_speaking_for_another_node_is_reported_and_the_run_goes_on() {
     // Asked for its engine (the hosting menu's move to inline), n2 hands back n3's.
-    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
-    assert!(leader(&s.play(190)).is_some());
+    let mut s = led();
     let n3 = engine_of(&mut s, 3);
-    s.tamper = Some((
-        2,
-        Box::new(
-            move |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
-                Ok(FromNode::State(_)) => n3.clone(),
-                _ => reply,
-            },
-        ),
-    ));
+    s.rewrite_replies(2, move |reply| match reply {
+        FromNode::State(_) => n3.clone(),
+        other => other,
+    });
     let f = s.send(UiCommand::SetHosting(Hosting::Inline));
     n2_crashed_and_the_rest_go_on(&mut s, &f, "it handed back the engine of n3");
 
     // Asked for its view, n2 sends one of n3.
-    let mut s = Harness::new(EngineKind::Raft, 3, 5, Hosting::PerNode);
-    assert!(leader(&s.play(190)).is_some());
-    s.tamper = Some((
-        2,
-        Box::new(
-            |reply: Vec<u8>| match decode::<FromNode>(&reply, "a reply") {
-                Ok(FromNode::View(mut view, flags)) => {
-                    view.id = 3;
-                    encode(&FromNode::View(view, flags))
-                }
-                _ => reply,
-            },
-        ),
-    ));
+    let mut s = led();
+    s.rewrite_replies(2, |reply| match reply {
+        FromNode::View(mut view, flags) => {
+            view.id = 3;
+            FromNode::View(view, flags)
+        }
+        other => other,
+    });
     let f = s.play(1);
     n2_crashed_and_the_rest_go_on(&mut s, &f, "it sent the view of n3");
 }
