@@ -7,6 +7,9 @@ use serde::Serialize;
 /// Largest message accepted, so a corrupt length prefix cannot ask for gigabytes.
 pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
+/// The most an encoding buffer keeps between messages.
+const MAX_KEPT_SCRATCH: usize = 1 << 20;
+
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_MESSAGE_BYTES>()
 }
@@ -32,8 +35,29 @@ impl std::fmt::Display for CodecError {
 impl std::error::Error for CodecError {}
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serializing plain data into a vector cannot fail (no maps with non-string keys matter here).
-    bincode::serde::encode_to_vec(value, config()).unwrap_or_default()
+    // Encoding into a growing vector reallocates it at every doubling, for every message: encode into
+    // one buffer kept for the thread instead (it grows once to the largest message) and copy out the
+    // result, one allocation of the exact size.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+            // Only a value whose serialization encodes another value lands here.
+            return bincode::serde::encode_to_vec(value, config()).unwrap_or_default();
+        };
+        scratch.clear();
+        // Serializing plain data into a vector cannot fail (no maps with non-string keys matter here).
+        let bytes = match bincode::serde::encode_into_std_write(value, &mut *scratch, config()) {
+            Ok(_) => scratch.to_vec(),
+            Err(_) => Vec::new(),
+        };
+        // An engine's whole state can be large; do not keep that much for the small messages after it.
+        if scratch.capacity() > MAX_KEPT_SCRATCH {
+            *scratch = Vec::new();
+        }
+        bytes
+    })
 }
 
 /// Decodes a whole message: trailing bytes are an error too.
@@ -80,5 +104,32 @@ mod tests {
         huge.truncate(huge.len() - 2);
         huge.extend([0xfc, 0xff, 0xff, 0xff, 0x7f]);
         assert!(decode::<UiCommand>(&huge, "a UI command").is_err());
+    }
+
+    #[test]
+    fn nested_messages_are_their_bytes() {
+        use crate::host::{FromNode, ToNode};
+        let inner: Vec<u8> = (0..=255).collect();
+        let call = ToNode::Call(inner.clone());
+        let bytes = encode(&call);
+        // The variant, the length (a varint of 3 bytes for 256) and the bytes as they are: the same
+        // form as a sequence of numbers, but written and read as one slice.
+        assert_eq!(bytes.len(), 1 + 3 + inner.len());
+        assert!(bytes.ends_with(&inner));
+        assert_eq!(decode::<ToNode>(&bytes, "a call").unwrap(), call);
+        let answer = FromNode::Answer(inner.clone());
+        assert_eq!(
+            decode::<FromNode>(&encode(&answer), "an answer").unwrap(),
+            answer
+        );
+        assert!(decode::<ToNode>(&bytes[..bytes.len() - 1], "a call").is_err());
+        // A length claiming more than the message limit fails instead of allocating.
+        let mut huge = bytes[..1].to_vec();
+        huge.extend([0xfc, 0xff, 0xff, 0xff, 0x7f]);
+        assert!(decode::<ToNode>(&huge, "a call").is_err());
+        // The buffer kept between messages does not leak one message into the next.
+        let big = ToNode::Load(vec![7; 2 * MAX_KEPT_SCRATCH]);
+        assert_eq!(decode::<ToNode>(&encode(&big), "a load").unwrap(), big);
+        assert_eq!(encode(&call), bytes);
     }
 }

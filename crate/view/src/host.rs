@@ -14,14 +14,14 @@ pub enum ToNode {
     /// The first message: which engine the worker hosts, for which node.
     Init { engine: EngineKind, node: u32 },
     /// One engine step (an encoded `quorate_sim::Call`): answered with `FromNode::Answer`.
-    Call(Vec<u8>),
+    Call(#[serde(with = "serde_bytes")] Vec<u8>),
     /// Present the node at this simulated time, with its grid flags for the followed fact: answered
     /// with `FromNode::View`.
     View { now_us: u64, focus: Option<Focus> },
     /// Hand the engine back (for a move into the orchestrator or a checkpoint): `FromNode::State`.
     Save,
     /// Take over this engine (an encoded engine state and config): answered with `FromNode::Loaded`.
-    Load(Vec<u8>),
+    Load(#[serde(with = "serde_bytes")] Vec<u8>),
     /// Panic, as a bug in the engine would.
     Panic,
 }
@@ -32,11 +32,11 @@ pub enum FromNode {
     /// Loaded and listening; sent once, unprompted. Messages sent before it are held by the orchestrator.
     Ready,
     /// The answer to a call (an encoded `(CallKey, Answer)`).
-    Answer(Vec<u8>),
+    Answer(#[serde(with = "serde_bytes")] Vec<u8>),
     /// The node's view and its grid flags (`crate::spread::cell`).
     View(Box<NodeView>, u8),
     /// The engine state and config, encoded.
-    State(Vec<u8>),
+    State(#[serde(with = "serde_bytes")] Vec<u8>),
     Loaded,
     /// The worker could not do what it was asked (a malformed or out-of-order message).
     Error(String),
