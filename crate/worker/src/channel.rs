@@ -68,12 +68,31 @@ pub fn available() -> bool {
         && js_sys::Reflect::has(&global, &JsValue::from_str("SharedArrayBuffer")).unwrap_or(false)
 }
 
+// The channel's loads, stores and wake-ups, imported without `catch`. js-sys declares them as able to
+// throw, and wasm-bindgen then wraps each call in a try/catch that gathers its `arguments` into a new
+// object: thousands a round while the orchestrator polls, and the garbage collector's work after.
+// They cannot throw here: the array is always an `Int32Array` over a `SharedArrayBuffer` and every
+// index is one of the header's cells.
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Atomics, js_name = load)]
+    fn atomics_load(cells: &Int32Array, index: u32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = store)]
+    fn atomics_store(cells: &Int32Array, index: u32, value: i32) -> i32;
+    #[wasm_bindgen(js_namespace = Atomics, js_name = notify)]
+    fn atomics_notify(cells: &Int32Array, index: u32) -> u32;
+}
+
 fn load(cells: &Int32Array, index: u32) -> i32 {
-    Atomics::load(cells, index).unwrap_or(0)
+    atomics_load(cells, index)
 }
 
 fn store(cells: &Int32Array, index: u32, value: i32) {
-    let _ = Atomics::store(cells, index, value);
+    atomics_store(cells, index, value);
+}
+
+fn notify(cells: &Int32Array, index: u32) {
+    atomics_notify(cells, index);
 }
 
 impl Channel {
@@ -140,7 +159,7 @@ impl Channel {
 
     fn post(&self, seq: i32) {
         store(&self.cells, REQ_SEQ, seq);
-        let _ = Atomics::notify(&self.cells, REQ_SEQ);
+        notify(&self.cells, REQ_SEQ);
     }
 
     /// Marks request `seq` as written before the node holds the buffer (a reply the node kept for it).
@@ -246,6 +265,6 @@ impl Channel {
 
     fn done(&self, seq: i32) {
         store(&self.cells, REPLY_SEQ, seq);
-        let _ = Atomics::notify(&self.cells, REPLY_SEQ);
+        notify(&self.cells, REPLY_SEQ);
     }
 }
