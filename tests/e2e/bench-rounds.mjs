@@ -92,7 +92,7 @@ export const EVENTS_PER_ROUND = 5;
 // A heartbeat period: the leader (node 0), then its four followers.
 export const HEARTBEAT = [[0], [1, 2, 3, 4]];
 
-const BASE = { pattern: HEARTBEAT, work: 0, orchestratorWork: 0, overlap: false, orchestratorPoll: 2000, nodePoll: 100 };
+const BASE = { pattern: HEARTBEAT, work: 0, orchestratorWork: 0, overlap: false, orchestratorPoll: 20000, nodePoll: 100 };
 
 // Times each case (see the header) for `seconds` in a page of `context`, one after another; returns
 // the cases with `usPerRound` and `rounds` added.
