@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { drawn, leaders, usePage } from './harness.mjs';
@@ -288,6 +289,20 @@ test('scrubbing back 10 s and forward gives identical frames; a fork keeps both 
   });
   assert.equal(await text('status-n4'), 'dead');
   await ctx.shot('hosting-fork.png');
+});
+
+// A channel is polled thousands of times a round. wasm-bindgen wraps an import that may throw in a
+// try/catch helper that copies its arguments into a new object on every call, which once made the garbage
+// collector a tenth of the orchestrator's time (README, Benchmarks): channel.rs imports these without it.
+test("the channels' Atomics calls are not wrapped in the throwing imports' helper", () => {
+  for (const script of ['worker.js', 'gossip.js', 'systems.js']) {
+    const lines = readFileSync(join(dist, script), 'utf8').split('\n');
+    for (const call of ['Atomics.load(', 'Atomics.store(', 'Atomics.notify(']) {
+      const at = lines.findIndex((line) => line.includes(call));
+      assert.ok(at > 0, `${script} calls ${call}`);
+      assert.doesNotMatch(lines[at - 1], /handleError/, `${script}: ${call} goes through handleError`);
+    }
+  }
 });
 
 test('no errors in the console', () => {
