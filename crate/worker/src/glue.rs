@@ -33,7 +33,7 @@ const ANSWER_TIMEOUT_MS: u32 = 10_000;
 /// How many times each end polls a shared-memory channel before it sleeps in `Atomics.wait`: a node's
 /// answer usually comes within tens of microseconds, sooner than a sleep and a wake-up (the node's
 /// `Atomics.notify` is a system call when the orchestrator sleeps). The orchestrator polls long enough
-/// to cover a woken node's answer (20,000 measured 15-30% faster than 2,000 in `bench-hosting.mjs`,
+/// to cover a woken node's answer (20,000 measured 17-34% faster than 2,000 in `bench-hosting.mjs`,
 /// 100,000 no faster). A node polls less: while it spins, it holds a core that the orchestrator or
 /// another node may need.
 const ORCHESTRATOR_SPIN: u32 = 20_000;
