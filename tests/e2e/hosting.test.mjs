@@ -298,9 +298,12 @@ test("the channels' Atomics calls are not wrapped in the throwing imports' helpe
   for (const script of ['worker.js', 'gossip.js', 'systems.js']) {
     const lines = readFileSync(join(dist, script), 'utf8').split('\n');
     for (const call of ['Atomics.load(', 'Atomics.store(', 'Atomics.notify(']) {
-      const at = lines.findIndex((line) => line.includes(call));
-      assert.ok(at > 0, `${script} calls ${call}`);
-      assert.doesNotMatch(lines[at - 1], /handleError/, `${script}: ${call} goes through handleError`);
+      // Every import that makes the call (a second one, e.g. js-sys's, would be as hot if used).
+      const at = lines.flatMap((line, i) => (line.includes(call) ? [i] : []));
+      assert.ok(at.length > 0 && at[0] > 0, `${script} calls ${call}`);
+      for (const i of at) {
+        assert.doesNotMatch(lines[i - 1], /handleError/, `${script}: ${call} goes through handleError`);
+      }
     }
   }
 });

@@ -101,8 +101,9 @@ try {
     `page main thread busy ${(((m1.TaskDuration - m0.TaskDuration) / seconds) * 100).toFixed(1)}% of the time ` +
       `(script ${(((m1.ScriptDuration - m0.ScriptDuration) / seconds) * 100).toFixed(1)}%)`,
   );
-  const order = sessions.map((s, i) => i).sort((a, b) => (sessions[a].name < sessions[b].name ? 1 : -1));
-  for (const i of order) {
+  // The orchestrator first, then the node workers in the browser's order.
+  const later = (i) => Number(sessions[i].name !== 'orchestrator');
+  for (const i of [...sessions.keys()].sort((a, b) => later(a) - later(b))) {
     const { profile } = profiles[i];
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const time = new Map();

@@ -75,24 +75,14 @@ pub fn available() -> bool {
 // index is one of the header's cells.
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = Atomics, js_name = load)]
-    fn atomics_load(cells: &Int32Array, index: u32) -> i32;
-    #[wasm_bindgen(js_namespace = Atomics, js_name = store)]
-    fn atomics_store(cells: &Int32Array, index: u32, value: i32) -> i32;
-    #[wasm_bindgen(js_namespace = Atomics, js_name = notify)]
-    fn atomics_notify(cells: &Int32Array, index: u32) -> u32;
-}
-
-fn load(cells: &Int32Array, index: u32) -> i32 {
-    atomics_load(cells, index)
-}
-
-fn store(cells: &Int32Array, index: u32, value: i32) {
-    atomics_store(cells, index, value);
-}
-
-fn notify(cells: &Int32Array, index: u32) {
-    atomics_notify(cells, index);
+    #[wasm_bindgen(js_namespace = Atomics)]
+    fn load(cells: &Int32Array, index: u32) -> i32;
+    /// Returns the value stored (unused).
+    #[wasm_bindgen(js_namespace = Atomics)]
+    fn store(cells: &Int32Array, index: u32, value: i32) -> i32;
+    /// Returns how many waiters it woke (unused).
+    #[wasm_bindgen(js_namespace = Atomics)]
+    fn notify(cells: &Int32Array, index: u32) -> u32;
 }
 
 impl Channel {
