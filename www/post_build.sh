@@ -8,6 +8,7 @@ cd "$TRUNK_STAGING_DIR"
 # app (the `labpage` binary, a classic script): a copy of index.html with the stylesheets, without the
 # playground's app and static shell (the lab draws its whole page itself, at once).
 sed -e 's|<title>[^<]*</title>|<title>Quorate lab</title>|' -e '/<!-- shell/,/<!-- \/shell -->/d' \
+  -e '/<!-- isolate/,/<!-- \/isolate -->/d' \
   -e '/<script type="module">/,/<\/script>/c\    <script src="./labpage.js"></script>\n    <script>wasm_bindgen();</script>' \
   -e 's|<link rel="modulepreload" [^>]*>||' -e 's|<link rel="preload" href="[^"]*_bg\.wasm"[^>]*>||' \
   index.html > lab.html
@@ -34,7 +35,7 @@ grep -q 'first-contentful-paint' index.html || {
 # script that draws a lesson's title and introduction in it as soon as the lesson's text is here
 # (embed-intro.html; the app keeps the shell until it draws the same). The player's app loads once
 # that has painted (or at once when there is none): its wasm does not hold up the text.
-sed -e 's|<title>[^<]*</title>|<title>Quorate player</title>|' \
+sed -e 's|<title>[^<]*</title>|<title>Quorate player</title>|' -e '/<!-- isolate/,/<!-- \/isolate -->/d' \
   -e '/<!-- shell/,/<!-- \/shell -->/c\    <main class="embed loading" id="shell" aria-busy="true">Starting the simulation…</main>\n    <!-- intro -->' \
   index.html > embed.html
 files=$(grep -v '^#' lessons/index.txt | tr -s ' \n' ' ' | sed 's/ *$//')
@@ -45,5 +46,11 @@ sed -i -e 's|^const wasm = await init(|await window.quorateIntro;\n&|' embed.htm
 grep -q 'lesson-say' embed.html && grep -q '01-election.lesson' embed.html && ! grep -q '@LESSON_FILES@' embed.html \
   && grep -q '^await window.quorateIntro' embed.html || {
   echo "post_build.sh: embed.html lacks the introduction's script; update the sed above" >&2
+  exit 1
+}
+
+# Only the playground registers the service worker that isolates it where the host cannot (isolate.js).
+grep -q "register('./isolate.js'" index.html && ! grep -q 'isolate.js' lab.html embed.html && [ -f isolate.js ] || {
+  echo "post_build.sh: the service worker's registration is not in index.html alone; update the seds above" >&2
   exit 1
 }

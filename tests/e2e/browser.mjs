@@ -14,13 +14,17 @@ export const ARGS = [
   '--disable-sync',
 ];
 
-export async function launch() {
+// Service workers are blocked unless asked for: the playground registers one where the page is not
+// cross-origin isolated (www/isolate.js), and a test or bench of the message path must stay on it from
+// one load to the next. `launch({ serviceWorkers: 'allow' })` lets the page's own take over.
+export async function launch({ serviceWorkers = 'block' } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'quorate-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 860 },
+    serviceWorkers,
   });
   return {
     context,

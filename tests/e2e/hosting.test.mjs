@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { drawn, leaders, usePage } from './harness.mjs';
 import { serve } from './serve.mjs';
+import { launch } from './browser.mjs';
 
 const ctx = usePage();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -137,6 +138,56 @@ test('served without cross-origin isolation, node workers answer by message: sam
     }
   } finally {
     ctx.url = url;
+    await plain.close();
+  }
+});
+
+test("served without the isolation headers, the page's service worker isolates its next load: shared memory, same digests", async () => {
+  // A host that cannot set headers, and a browser that lets the page register its service worker
+  // (www/isolate.js; the other tests block it to stay on what their server sends). What the worker
+  // does with each request is checked request by request in isolate.test.mjs.
+  const plain = await serve(dist, { isolated: false });
+  const browser = await launch({ serviceWorkers: 'allow' });
+  const [page, url] = [ctx.page, ctx.url];
+  try {
+    ctx.page = await browser.context.newPage();
+    ctx.url = plain.url;
+    const errors = [];
+    ctx.page.on('pageerror', (err) => errors.push(String(err)));
+    const isolated = () => ctx.page.evaluate(() => crossOriginIsolated);
+    const channel = () => ctx.page.getByTestId('workers').getAttribute('data-channel');
+
+    await open('#v=1&engine=raft&seed=2&nodes=5&host=workers');
+    assert.deepEqual([await isolated(), await channel()], [false, 'messages'], 'a first visit runs by message');
+    const scope = await ctx.page.evaluate(() =>
+      Promise.race([
+        navigator.serviceWorker.ready.then((registration) => registration.scope),
+        new Promise((_, fail) => setTimeout(() => fail(new Error('no service worker is ready 10 s after the load')), 10_000)),
+      ]),
+    );
+    assert.equal(scope, plain.url, 'the playground registered its service worker for its folder');
+
+    // From the next load on the page is isolated, and a worker per node gives the trace it gives anywhere.
+    const live = await scripted('raft', 2, 'workers');
+    assert.deepEqual([await isolated(), await channel()], [true, 'shared memory'], 'the next load shares memory');
+    assert.match(await text('workers'), /^\d workers$/, 'node workers running, none crashed');
+    const inline = await scripted('raft', 2, 'inline');
+    assert.deepEqual([inline.digest, inline.events], [live.digest, live.events], `inline vs per-node (open ${live.link})`);
+    assert.equal(native(live.link).digest, live.digest, `native vs browser (quorate link '${live.link}')`);
+
+    // The other pages are left as the host serves them: the player and the lab are not isolated.
+    for (const other of ['embed.html#lesson=election', 'lab.html']) {
+      await ctx.page.goto('about:blank');
+      await ctx.page.goto(plain.url + other);
+      await ctx.page.waitForLoadState('load');
+      assert.equal(await ctx.page.evaluate(() => navigator.serviceWorker.controller !== null), true, `${other} is under the worker`);
+      assert.equal(await isolated(), false, `${other} is served as the host sends it`);
+    }
+    assert.deepEqual(errors, [], 'no page errors');
+  } finally {
+    ctx.page = page;
+    ctx.url = url;
+    await browser.close();
     await plain.close();
   }
 });

@@ -48,6 +48,7 @@ pub(crate) fn channel_title() -> &'static str {
         "With a worker per node, each node worker answers the orchestrator over shared memory"
     } else {
         "With a worker per node, each node worker answers the orchestrator by message; served cross-origin \
-         isolated, they would share memory and run much faster"
+         isolated, they would share memory and run several times faster (where the host does not send the \
+         headers, the page's service worker adds them from the next load on)"
     }
 }
