@@ -1,7 +1,8 @@
 // Bench (run by hand, not a test): events per second of a 5-node Raft run with a worker per node versus
 // inline, measured side by side in one browser, and the memory of a long run at full speed. A worker per
-// node is measured twice: over shared memory (the page served cross-origin isolated) and over messages
-// (served without those headers, as a host that cannot set them does).
+// node is measured three times: over shared memory (the page served cross-origin isolated), over messages
+// (served without those headers, as a host that cannot set them does), and served without them again in a
+// browser that lets the page's service worker (www/isolate.js) isolate it from its second load on.
 //
 //   node tests/e2e/bench-hosting.mjs [seconds per mode, default 10] [long-run seconds, default 60]
 //   QUORATE_LONG_HOST=inline node tests/e2e/bench-hosting.mjs 10 120
@@ -25,8 +26,11 @@ const dist = process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist');
 const server = await serve(dist, { isolated: true });
 const plain = await serve(dist, { isolated: false });
 const browser = await launch();
+const withWorker = await launch({ serviceWorkers: 'allow' });
 try {
-  const page = await browser.context.newPage();
+  const blocked = await browser.context.newPage();
+  const allowed = await withWorker.context.newPage();
+  let page = blocked;
   const events = async () => Number(await page.getByTestId('events').textContent());
   const simTime = async () => parseFloat(await page.getByTestId('time').textContent());
   const open = async (host, url = server.url) => {
@@ -60,11 +64,20 @@ try {
         }),
     );
   const rates = {};
-  for (const [name, host, url] of [
-    ['workers, shared memory', 'workers', server.url],
-    ['workers, messages', 'workers', plain.url],
-    ['inline', 'inline', server.url],
+  for (const [name, host, url, serviceWorker] of [
+    ['workers, shared memory', 'workers', server.url, false],
+    ['workers, messages', 'workers', plain.url, false],
+    ['workers, service worker', 'workers', plain.url, true],
+    ['inline', 'inline', server.url, false],
   ]) {
+    page = serviceWorker ? allowed : blocked;
+    // The other page's run stops first, so that it does not share the cores with this one.
+    await (serviceWorker ? blocked : allowed).goto('about:blank');
+    if (serviceWorker) {
+      // A first visit registers the page's service worker; the load in `open` is the second.
+      await page.goto(plain.url);
+      await page.evaluate(() => navigator.serviceWorker.ready);
+    }
     await open(host, url);
     const isolated = await page.evaluate(() => crossOriginIsolated);
     const [e0, s0, t0] = await edge();
@@ -78,7 +91,8 @@ try {
         `crossOriginIsolated ${isolated})`,
     );
   }
-  for (const name of ['workers, shared memory', 'workers, messages']) {
+  page = blocked;
+  for (const name of ['workers, shared memory', 'workers, messages', 'workers, service worker']) {
     console.log(`ratio ${name} / inline = ${(rates[name] / rates.inline).toFixed(3)}`);
   }
   // The floor on this machine: the same rounds of calls with no engine, codec or world (bench-rounds.mjs),
@@ -122,6 +136,7 @@ try {
   console.log('final', JSON.stringify(await sample()));
 } finally {
   await browser.close();
+  await withWorker.close();
   await server.close();
   await plain.close();
 }

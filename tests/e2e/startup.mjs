@@ -4,6 +4,11 @@
 // fresh browser (nothing cached: a first visit). Prints each load and the medians.
 //
 //   node tests/e2e/startup.mjs [loads per hosting, default 3]
+//   node tests/e2e/startup.mjs [loads] repeat
+//
+// `repeat` times the first frame of later visits instead (one browser, everything cached), with a worker
+// per node, served three ways: without the isolation headers (by message), without them through the
+// page's service worker (www/isolate.js, registered by the first visit), and with them.
 //
 // Serves dist/ (or $QUORATE_DIST) on 127.0.0.1, cross-origin isolated, and drives headless Chromium.
 import { serve } from './serve.mjs';
@@ -18,8 +23,16 @@ if (!Number.isInteger(loads) || loads < 1) {
   console.error(`startup: loads must be a positive whole number, not ${process.argv[2]}`);
   process.exit(2);
 }
-const server = await serve(process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist'), { isolated: true });
+const dist = process.env.QUORATE_DIST ?? join(here, '..', '..', 'dist');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+if (process.argv[3] === 'repeat') {
+  await repeatVisits();
+  process.exit(0);
+} else if (process.argv[3] !== undefined) {
+  console.error(`startup: the second argument may only be 'repeat', not ${process.argv[3]}`);
+  process.exit(2);
+}
+const server = await serve(dist, { isolated: true });
 try {
   for (const host of ['workers', 'inline']) {
     const rows = [];
@@ -68,4 +81,37 @@ try {
   }
 } finally {
   await server.close();
+}
+
+/** Later visits' first frames: a first visit, then `loads` more in the same browser, each way served. */
+async function repeatVisits() {
+  const plain = await serve(dist, { isolated: false });
+  const isolated = await serve(dist, { isolated: true });
+  try {
+    for (const [way, url, serviceWorkers] of [
+      ['no headers, by message', plain.url, 'block'],
+      ['no headers, service worker', plain.url, 'allow'],
+      ['headers', isolated.url, 'block'],
+    ]) {
+      const browser = await launch({ serviceWorkers });
+      const page = await browser.context.newPage();
+      const visit = async (seed) => {
+        await page.goto('about:blank');
+        const started = Date.now();
+        await page.goto(`${url}#v=1&engine=raft&seed=${seed}&nodes=5&host=workers`);
+        await page.getByTestId('status-n5').waitFor({ timeout: 30_000 });
+        return Date.now() - started;
+      };
+      await visit(1);
+      if (serviceWorkers === 'allow') await page.evaluate(() => navigator.serviceWorker.ready);
+      const frames = [];
+      for (let i = 0; i < loads; i++) frames.push(await visit(i + 2));
+      const channel = await page.getByTestId('workers').getAttribute('data-channel');
+      console.log(`${way.padEnd(28)} first frame ${frames.join(', ')} ms; median ${median(frames)} ms (${channel})`);
+      await browser.close();
+    }
+  } finally {
+    await plain.close();
+    await isolated.close();
+  }
 }
