@@ -3,44 +3,46 @@
 // With a worker per node, node workers answer the orchestrator over shared memory only where the page is
 // cross-origin isolated, which takes two response headers most static hosts (GitHub Pages, for one) do
 // not let a site set. The playground registers this worker when its page is not isolated; from the next
-// load on, the worker fetches the playground's page itself and adds the headers:
-//   Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp,
-// and adds the second to the scripts of the workers the playground and its workers start (a worker in an
-// isolated page must carry it too). Everything the playground loads is same-origin, so nothing is
-// blocked. Other pages (the player, the lab, a host's own pages under the same folder) and their workers
-// are fetched untouched: a page that embeds another site's content keeps working. Everything else
-// (other requests, other origins, anything but GET) goes to the network as if this worker were not there.
+// load on, the worker fetches the playground's page itself and adds the headers
+//   Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.
+// Everything the playground loads is same-origin, so nothing is blocked. Its workers start from blob:
+// URLs (gloo-worker's shim, crate/worker's glue.rs), which take the page's policy: no worker script needs
+// the headers (one started from a script's own URL would). Other pages (the player, the lab, a host's own
+// pages under the same folder) come as the host sends them: a page that embeds another site's content
+// keeps working. Nothing but the playground's page is changed (other requests, other origins, anything
+// but GET go to the network as if this worker were not there), and nothing is cached.
 //
-// It keeps nothing (no cache): a response is the network's, with headers added. Unregistering it, or a
-// host that sends the headers itself (then the page never registers it), leaves the site as it was.
+// A host that sends the headers itself never registers it. To retire it, serve an isolate.js that
+// unregisters itself: a browser keeps a worker whose script is gone (a 404 on its update check).
 
 const EMBEDDER = ['Cross-Origin-Embedder-Policy', 'require-corp'];
 const OPENER = ['Cross-Origin-Opener-Policy', 'same-origin'];
 
+/** The playground's addresses: the folder this worker serves, and its index.html. */
+function playgroundPaths() {
+  const folder = new URL(self.registration.scope).pathname;
+  return [folder, folder + 'index.html'];
+}
+
 // A new version takes over at the next load, not at the next restart of the browser. Where the browser
-// can route requests itself (Chromium's static routing), those this worker leaves alone go straight to
-// the network, without waking it.
+// can route requests itself (Chromium's static routing), everything but the playground's addresses goes
+// straight to the network, without waking this worker.
 self.addEventListener('install', (event) => {
   self.skipWaiting();
   if (typeof event.addRoutes !== 'function') return;
-  const mine = { or: [{ requestMode: 'navigate' }, { requestDestination: 'worker' }] };
+  const pattern = (path) => ({ urlPattern: { pathname: path.replace(/[\\:*?+(){}]/g, '\\$&') } });
+  const playground = { or: playgroundPaths().map(pattern) };
   try {
-    event.waitUntil(event.addRoutes([{ condition: { not: mine }, source: 'network' }]).catch(() => {}));
+    event.waitUntil(event.addRoutes([{ condition: { not: playground }, source: 'network' }]).catch(() => {}));
   } catch {
     // A browser that knows routes but not these conditions: every request comes to the fetch handler.
   }
 });
 
+// The browser starts a page's request while this worker starts (`preloadResponse`).
 self.addEventListener('activate', (event) => {
   if (self.registration.navigationPreload) event.waitUntil(self.registration.navigationPreload.enable().catch(() => {}));
 });
-
-/** Whether `url` is the playground: the folder this worker serves, or its index.html. */
-function playground(url) {
-  const page = url.origin + url.pathname;
-  const scope = self.registration.scope;
-  return page === scope || page === scope + 'index.html';
-}
 
 /** The response with `headers` added; one the worker cannot read (opaque, a redirect) as it came. */
 function withHeaders(response, headers) {
@@ -52,27 +54,12 @@ function withHeaders(response, headers) {
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
-  if (request.method !== 'GET') return;
+  if (request.method !== 'GET' || request.mode !== 'navigate') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === 'navigate') {
-    if (!playground(url)) return;
-    // The browser's preload (turned on at activation) starts the page's request while this worker starts.
-    const page = Promise.resolve(event.preloadResponse).then((preloaded) => preloaded ?? fetch(request));
-    event.respondWith(page.then((response) => withHeaders(response, [OPENER, EMBEDDER])));
-    return;
-  }
-  if (request.destination !== 'worker') return;
-  event.respondWith(
-    forPlayground(event.clientId).then((isolate) =>
-      fetch(request).then((response) => (isolate ? withHeaders(response, [EMBEDDER]) : response)),
-    ),
-  );
+  // Every page this worker is asked for is answered from the preload where there is one, so that no page
+  // is fetched twice; only the playground gets the headers.
+  const page = Promise.resolve(event.preloadResponse).then((preloaded) => preloaded ?? fetch(request));
+  const playground = playgroundPaths().includes(url.pathname);
+  event.respondWith(playground ? page.then((response) => withHeaders(response, [OPENER, EMBEDDER])) : page);
 });
-
-/** Whether a worker script fetched for client `id` runs for the playground: the page or one of its workers. */
-async function forPlayground(id) {
-  const client = id ? await self.clients.get(id) : undefined;
-  if (!client || client.type !== 'window') return true;
-  return playground(new URL(client.url));
-}

@@ -146,7 +146,8 @@ test("served without the isolation headers, the page's service worker isolates i
   // A host that cannot set headers, and a browser that lets the page register its service worker
   // (www/isolate.js; the other tests block it to stay on what their server sends). What the worker
   // does with each request is checked request by request in isolate.test.mjs.
-  const plain = await serve(dist, { isolated: false });
+  const served = [];
+  const plain = await serve(dist, { isolated: false, onServe: (path) => served.push(path) });
   const browser = await launch({ serviceWorkers: 'allow' });
   const [page, url] = [ctx.page, ctx.url];
   try {
@@ -171,6 +172,14 @@ test("served without the isolation headers, the page's service worker isolates i
     const live = await scripted('raft', 2, 'workers');
     assert.deepEqual([await isolated(), await channel()], [true, 'shared memory'], 'the next load shares memory');
     assert.match(await text('workers'), /^\d workers$/, 'node workers running, none crashed');
+    // Chromium took the worker's routes: the page's own files came straight from the network.
+    const routed = await ctx.page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((entry) => /\.(wasm|css)$/.test(new URL(entry.name).pathname))
+        .map((entry) => entry.workerMatchedSourceType),
+    );
+    assert.ok(routed.length >= 2 && routed.every((source) => source === 'network'), `routes taken: ${routed}`);
     const inline = await scripted('raft', 2, 'inline');
     assert.deepEqual([inline.digest, inline.events], [live.digest, live.events], `inline vs per-node (open ${live.link})`);
     assert.equal(native(live.link).digest, live.digest, `native vs browser (quorate link '${live.link}')`);
@@ -178,8 +187,11 @@ test("served without the isolation headers, the page's service worker isolates i
     // The other pages are left as the host serves them: the player and the lab are not isolated.
     for (const other of ['embed.html#lesson=election', 'lab.html']) {
       await ctx.page.goto('about:blank');
+      served.length = 0;
       await ctx.page.goto(plain.url + other);
       await ctx.page.waitForLoadState('load');
+      const path = '/' + other.split('#')[0];
+      assert.equal(served.filter((p) => p === path).length, 1, `${other} is fetched once`);
       assert.equal(await ctx.page.evaluate(() => navigator.serviceWorker.controller !== null), true, `${other} is under the worker`);
       assert.equal(await isolated(), false, `${other} is served as the host sends it`);
     }

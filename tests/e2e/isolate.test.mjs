@@ -1,6 +1,6 @@
 // The playground's service worker (www/isolate.js), request by request: which responses it adds the
-// cross-origin isolation headers to, and which it leaves to the network. It runs here in a sandbox with
-// a stand-in for its global scope (Node has fetch's Request, Response and Headers); hosting.test.mjs
+// cross-origin isolation headers to, and which it leaves as the network sent them. It runs here in a
+// sandbox with a stand-in for its global scope (Node has fetch's Response and Headers); hosting.test.mjs
 // checks it in Chromium, where it makes a page served without the headers isolated from its next load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,16 +11,16 @@ import vm from 'node:vm';
 
 const source = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'isolate.js'), 'utf8');
 const SCOPE = 'https://example.test/quorate/';
+const NETWORK = () => new Response('body', { status: 200, headers: { 'content-type': 'text/html', 'x-host': 'kept' } });
 
-/** A fresh worker: its listeners, the clients it can look up and the network it fetches from. */
-function worker(clients = {}, network = () => new Response('body', { status: 200, headers: { 'content-type': 'text/html', 'x-host': 'kept' } })) {
+/** A fresh worker serving `scope`: its listeners, what it fetched, and its navigation preload switch. */
+function worker(network = NETWORK, scope = SCOPE) {
   const listeners = {};
   const fetched = [];
   const preload = { enabled: false, enable: async () => (preload.enabled = true) };
-  const scope = {
-    location: new URL(SCOPE + 'isolate.js'),
-    registration: { scope: SCOPE, navigationPreload: preload },
-    clients: { get: async (id) => clients[id] },
+  const global = {
+    location: new URL(scope + 'isolate.js'),
+    registration: { scope, navigationPreload: preload },
     addEventListener: (type, listener) => (listeners[type] = listener),
     skipWaiting: () => {},
     fetch: async (request) => {
@@ -31,24 +31,13 @@ function worker(clients = {}, network = () => new Response('body', { status: 200
     Response,
     URL,
   };
-  scope.self = scope;
-  vm.runInNewContext(source, scope, { filename: 'isolate.js' });
+  global.self = global;
+  vm.runInNewContext(source, global, { filename: 'isolate.js' });
   return { listeners, fetched, preload };
 }
 
-/** The headers the worker answers `request` with, or null where it leaves the request to the browser. */
-async function answer(request, { clientId = '', clients } = {}) {
-  const { listeners } = worker(clients);
-  let responded = null;
-  listeners.fetch({ request, clientId, respondWith: (promise) => (responded = promise) });
-  if (responded === null) return null;
-  const response = await responded;
-  assert.equal(await response.text(), 'body', "the body is the network's");
-  return Object.fromEntries(response.headers);
-}
-
 // Node's Request cannot be built with mode 'navigate' or a destination: the worker reads only these.
-const request = (url, { mode = 'cors', destination = '', method = 'GET' } = {}) => ({
+const request = (url, { mode = 'navigate', destination = 'document', method = 'GET' } = {}) => ({
   url: new URL(url, SCOPE).href,
   mode,
   destination,
@@ -56,53 +45,58 @@ const request = (url, { mode = 'cors', destination = '', method = 'GET' } = {}) 
   cache: 'default',
 });
 
+/** What the worker answers `req` with: null where it leaves it to the browser, else body, headers, fetches. */
+async function answer(req, { preloaded } = {}) {
+  const { listeners, fetched } = worker();
+  let responded = null;
+  listeners.fetch({ request: req, preloadResponse: preloaded, respondWith: (promise) => (responded = promise) });
+  if (responded === null) return null;
+  const response = await responded;
+  return { body: await response.text(), headers: Object.fromEntries(response.headers), fetched };
+}
+
+const HOST = { 'content-type': 'text/html', 'x-host': 'kept' };
 const ISOLATED = {
-  'content-type': 'text/html',
-  'x-host': 'kept',
+  ...HOST,
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
 };
-const EMBEDDER = { 'content-type': 'text/html', 'x-host': 'kept', 'cross-origin-embedder-policy': 'require-corp' };
 
-test('the playground page gets both headers, with or without its index.html, a query or a fragment', async () => {
-  for (const url of ['', 'index.html', '?x=1', '#v=1&engine=raft&seed=3']) {
-    assert.deepEqual(await answer(request(url, { mode: 'navigate', destination: 'document' })), ISOLATED, `page '${url}'`);
+test('the playground page gets both headers, with or without its index.html or a query', async () => {
+  for (const url of ['', 'index.html', '?x=1', 'index.html?visit=2']) {
+    const got = await answer(request(url));
+    assert.deepEqual(got, { body: 'body', headers: ISOLATED, fetched: [new URL(url, SCOPE).href] }, `page '${url}'`);
   }
 });
 
-test('other pages under the same folder, and pages elsewhere on the origin, are left to the browser', async () => {
-  for (const url of ['embed.html#lesson=election', 'lab.html', 'embed/example.html', '/other/index.html', '/']) {
-    assert.equal(await answer(request(url, { mode: 'navigate', destination: 'document' })), null, `page '${url}'`);
+test('other pages are answered as the network sent them, fetched once', async () => {
+  for (const url of ['embed.html#lesson=election', 'lab.html', 'embed/example.html', 'embed/', '/other/index.html', '/']) {
+    const got = await answer(request(url));
+    assert.deepEqual(got, { body: 'body', headers: HOST, fetched: [new URL(url, SCOPE).href] }, `page '${url}'`);
   }
 });
 
-test("the playground's workers and their workers get the embedder policy; other pages' workers do not", async () => {
-  const clients = {
-    page: { type: 'window', url: SCOPE + '#v=1' },
-    index: { type: 'window', url: SCOPE + 'index.html' },
-    lab: { type: 'window', url: SCOPE + 'lab.html' },
-    orchestrator: { type: 'worker', url: SCOPE + 'worker.js' },
-  };
-  const script = (clientId) => answer(request('worker.js', { destination: 'worker', mode: 'same-origin' }), { clientId, clients });
-  assert.deepEqual(await script('page'), EMBEDDER, 'the orchestrator, started by the page');
-  assert.deepEqual(await script('index'), EMBEDDER, 'the orchestrator, started by index.html');
-  assert.deepEqual(await script('orchestrator'), EMBEDDER, 'a node worker, started by the orchestrator');
-  assert.deepEqual(await script('gone'), EMBEDDER, 'a client the worker cannot look up any more');
-  assert.deepEqual(
-    (await answer(request('lab.js', { destination: 'worker', mode: 'same-origin' }), { clientId: 'lab', clients }))['cross-origin-embedder-policy'],
-    undefined,
-    "the lab's workers come as the host sends them",
-  );
+test('a page the browser preloaded is answered from the preload, never fetched again; preloading is on', async () => {
+  const preloaded = () => Promise.resolve(new Response('preloaded', { status: 200, headers: HOST }));
+  assert.deepEqual(await answer(request(''), { preloaded: preloaded() }), { body: 'preloaded', headers: ISOLATED, fetched: [] });
+  assert.deepEqual(await answer(request('lab.html'), { preloaded: preloaded() }), { body: 'preloaded', headers: HOST, fetched: [] });
+  // No preload (a browser without it): `preloadResponse` resolves to undefined.
+  assert.deepEqual((await answer(request(''), { preloaded: Promise.resolve(undefined) })).fetched, [SCOPE]);
+  const { listeners, preload } = worker();
+  const waited = [];
+  listeners.activate({ waitUntil: (promise) => waited.push(promise) });
+  await Promise.all(waited);
+  assert.equal(preload.enabled, true, 'activating turns navigation preload on');
 });
 
 test('everything else goes to the network untouched', async () => {
   const cases = [
-    ['a script', request('worker.js', { destination: 'script' })],
-    ['the wasm', request('worker_bg.wasm')],
-    ['a scenario', request('scenarios/partition.scn')],
-    ['another origin', request('https://elsewhere.test/quorate/', { mode: 'navigate', destination: 'document' })],
-    ["another origin's worker", request('https://elsewhere.test/w.js', { destination: 'worker' })],
-    ['a POST', { ...request('', { mode: 'navigate', destination: 'document' }), method: 'POST' }],
+    ["the playground's address, fetched by a script", request('', { mode: 'cors', destination: '' })],
+    ['a worker script', request('worker.js', { mode: 'same-origin', destination: 'worker' })],
+    ['the wasm', request('worker_bg.wasm', { mode: 'cors', destination: '' })],
+    ['a scenario', request('scenarios/partition.scn', { mode: 'cors', destination: '' })],
+    ['another origin', request('https://elsewhere.test/quorate/')],
+    ['a POST', request('', { method: 'POST' })],
   ];
   for (const [name, req] of cases) assert.equal(await answer(req), null, name);
 });
@@ -110,47 +104,36 @@ test('everything else goes to the network untouched', async () => {
 test('a response the worker cannot read (a redirect, an opaque one) is passed on as it came', async () => {
   for (const type of ['opaqueredirect', 'opaque']) {
     const came = { status: 0, type, headers: new Headers() };
-    const { listeners, fetched } = worker({}, () => came);
+    const { listeners, fetched } = worker(() => came);
     let responded = null;
-    listeners.fetch({
-      request: request('', { mode: 'navigate', destination: 'document' }),
-      clientId: '',
-      respondWith: (promise) => (responded = promise),
-    });
+    listeners.fetch({ request: request(''), respondWith: (promise) => (responded = promise) });
     assert.equal(await responded, came, type);
     assert.deepEqual(fetched, [SCOPE], 'fetched once, from the network');
   }
 });
 
-test("the page's preloaded response is used where the browser made one, and preloading is turned on", async () => {
-  const { listeners, fetched, preload } = worker();
+/** The routes a worker serving `scope` asks the browser for at install, as plain data. */
+async function routes(scope = SCOPE) {
+  const { listeners } = worker(NETWORK, scope);
+  const rules = [];
   const waited = [];
-  listeners.activate({ waitUntil: (promise) => waited.push(promise) });
+  listeners.install({ addRoutes: async (added) => rules.push(...added), waitUntil: (promise) => waited.push(promise) });
   await Promise.all(waited);
-  assert.equal(preload.enabled, true, 'activating turns navigation preload on');
-  let responded = null;
-  listeners.fetch({
-    request: request('', { mode: 'navigate', destination: 'document' }),
-    clientId: '',
-    preloadResponse: Promise.resolve(new Response('preloaded', { status: 200 })),
-    respondWith: (promise) => (responded = promise),
-  });
-  const response = await responded;
-  assert.equal(await response.text(), 'preloaded');
-  assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin');
-  assert.deepEqual(fetched, [], 'not fetched a second time');
-});
+  return JSON.parse(JSON.stringify(rules));
+}
 
-test('where the browser routes requests itself, all but pages and worker scripts go straight to the network', async () => {
-  const { listeners } = worker();
-  const routes = [];
-  const waited = [];
-  listeners.install({ addRoutes: async (rules) => routes.push(...rules), waitUntil: (promise) => waited.push(promise) });
-  await Promise.all(waited);
-  assert.deepEqual(JSON.parse(JSON.stringify(routes)), [
-    { condition: { not: { or: [{ requestMode: 'navigate' }, { requestDestination: 'worker' }] } }, source: 'network' },
+test('where the browser routes requests itself, all but the playground go straight to the network', async () => {
+  const playground = (paths) => ({ or: paths.map((pathname) => ({ urlPattern: { pathname } })) });
+  assert.deepEqual(await routes(), [
+    { condition: { not: playground(['/quorate/', '/quorate/index.html']) }, source: 'network' },
+  ]);
+  // A folder whose name a URL pattern would read as syntax is matched as written.
+  assert.deepEqual(await routes('https://example.test/a:b(c)+d*/'), [
+    { condition: { not: playground(['/a\\:b\\(c\\)\\+d\\*/', '/a\\:b\\(c\\)\\+d\\*/index.html']) }, source: 'network' },
   ]);
   // A browser without routes, or one that refuses these, still installs the worker.
+  const { listeners } = worker();
+  const waited = [];
   listeners.install({ waitUntil: (promise) => waited.push(promise) });
   listeners.install({
     addRoutes: () => {
