@@ -28,6 +28,13 @@ pub fn colour(kind: &str, light: bool) -> &'static str {
     }
 }
 
+/// Whether a kind is drawn hollow: Raft's PreVote and its answer, in the colours of the vote they
+/// come before, so that the two rounds of an election differ on the ring (an open dot) and in the
+/// space-time diagram (a thin arrow) without another hue in a crowded palette.
+pub fn hollow(kind: &str) -> bool {
+    matches!(kind, "MsgPreVote" | "MsgPreVoteResp")
+}
+
 /// A message held on a cut link, whatever its kind, on the page's theme.
 pub fn held(light: bool) -> &'static str {
     if light {
@@ -53,7 +60,7 @@ pub fn light_theme() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{colour, held};
+    use super::{colour, held, hollow};
 
     /// One kind of each colour (every arm of `colour`), and one it does not name.
     const KINDS: [&str; 12] = [
@@ -116,6 +123,23 @@ mod tests {
             }
             let ratio = contrast(held(light), panel);
             assert!(ratio >= 3.0, "held on {panel}: {ratio:.2}");
+        }
+    }
+
+    #[test]
+    fn a_pre_vote_is_its_vote_drawn_hollow() {
+        for (pre, vote) in [("MsgPreVote", "MsgVote"), ("MsgPreVoteResp", "MsgVoteResp")] {
+            assert!(hollow(pre) && !hollow(vote), "{pre} hollow, {vote} not");
+            for light in [false, true] {
+                assert_eq!(
+                    colour(pre, light),
+                    colour(vote, light),
+                    "{pre} in {vote}'s colour"
+                );
+            }
+        }
+        for kind in KINDS {
+            assert!(!hollow(kind), "{kind} is drawn filled");
         }
     }
 }

@@ -160,7 +160,6 @@ fn draw(
     ctx.begin_path();
     ctx.rect(LEFT, 0.0, right - LEFT, f64::from(el.height()) / scale);
     ctx.clip();
-    ctx.set_line_width(1.4);
     // Arrived arrows solid, then flying ones dashed: two dash changes per frame, not one per arrow.
     for flying in [false, true] {
         ctx.set_line_dash(&if flying {
@@ -186,6 +185,7 @@ fn draw(
                 })
             };
             ctx.set_stroke_style_str(kinds::colour(kind, light));
+            ctx.set_line_width(if kinds::hollow(kind) { 0.7 } else { 1.4 });
             ctx.begin_path();
             ctx.move_to(x(*sent), y1);
             ctx.line_to(x(end), y1 + (y2 - y1) * reach);
@@ -270,7 +270,7 @@ pub fn Lamport(props: &LamportProps) -> Html {
             </div>
             <p class="legend">
                 { for legend.iter().map(|(k, c)| html! {
-                    <span class="kind" style={format!("--c: {c}")}>{ k }</span>
+                    <span class={classes!("kind", kinds::hollow(k).then_some("hollow"))} style={format!("--c: {c}")}>{ k }</span>
                 }) }
             </p>
         </figure>

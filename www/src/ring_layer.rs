@@ -44,6 +44,8 @@ pub struct Dot {
     /// held message's (`kinds::held`), whatever its kind.
     pub colour: &'static str,
     pub held: bool,
+    /// Drawn as a ring, not a disc (`kinds::hollow`: a pre-vote).
+    pub hollow: bool,
     pub label: String,
 }
 
@@ -150,6 +152,7 @@ impl Shapes {
                         kinds::colour(&m.kind, light)
                     },
                     held: m.progress.is_none(),
+                    hollow: kinds::hollow(&m.kind),
                     label: format!("n{} → n{}: {}", m.from, m.to, m.label),
                 })
             })
@@ -253,9 +256,10 @@ pub fn draw(el: &web_sys::HtmlCanvasElement, shapes: &Shapes, palette: &Palette)
         by_colour.entry(colour).or_default().push(d);
     }
     for (colour, dots) in by_colour {
+        let (open, discs): (Vec<&Dot>, Vec<&Dot>) = dots.into_iter().partition(|d| d.hollow);
         ctx.set_fill_style_str(colour);
         ctx.begin_path();
-        for d in dots {
+        for d in discs {
             ctx.move_to(d.x + MSG_R, d.y);
             ctx.arc(d.x, d.y, MSG_R, 0.0, 2.0 * PI).ok()?;
         }
@@ -265,6 +269,23 @@ pub fn draw(el: &web_sys::HtmlCanvasElement, shapes: &Shapes, palette: &Palette)
             ctx.set_line_width(3.0);
             ctx.stroke();
         }
+        if open.is_empty() {
+            continue;
+        }
+        // A ring as wide as a disc: its stroke's outer edge on the disc's.
+        ctx.begin_path();
+        for d in open {
+            ctx.move_to(d.x + MSG_R - 1.5, d.y);
+            ctx.arc(d.x, d.y, MSG_R - 1.5, 0.0, 2.0 * PI).ok()?;
+        }
+        if shapes.look.messages {
+            ctx.set_stroke_style_str(&palette.look);
+            ctx.set_line_width(6.0);
+            ctx.stroke();
+        }
+        ctx.set_stroke_style_str(colour);
+        ctx.set_line_width(3.0);
+        ctx.stroke();
     }
     Some(())
 }
@@ -303,6 +324,7 @@ mod tests {
                 message(1, 3, "MsgApp", Some(0.0)),
                 message(2, 1, "MsgHeartbeatResp", Some(1.0)),
                 message(3, 1, "MsgVote", None),
+                message(2, 3, "MsgPreVote", Some(0.25)),
                 // To a node the frame does not have: not drawn.
                 message(1, 9, "MsgApp", Some(0.5)),
             ],
@@ -317,14 +339,20 @@ mod tests {
     #[test]
     fn messages_sit_between_the_circles_edges_coloured_by_kind() {
         let shapes = Shapes::of(&frame(), false, place);
-        assert_eq!(shapes.dots.len(), 4);
+        assert_eq!(shapes.dots.len(), 5);
         let half = &shapes.dots[0];
         assert_eq!((half.x, half.y), (200.0, 100.0), "halfway from n1 to n2");
         assert_eq!(shapes.dots[1].y, 100.0 + NODE_R, "leaving n1's edge");
         assert_eq!(shapes.dots[2].x, 100.0 + NODE_R, "reaching n1's edge");
         assert_eq!(
             shapes.drawn(),
-            "held #d29922 1, r-msgapp #58a6ff 2, r-msgheartbeatresp #8b98a5 1"
+            "held #d29922 1, r-msgapp #58a6ff 2, r-msgheartbeatresp #8b98a5 1, r-msgprevote #f0883e 1"
+        );
+        let hollow: Vec<bool> = shapes.dots.iter().map(|d| d.hollow).collect();
+        assert_eq!(
+            hollow,
+            [false, false, false, false, true],
+            "the pre-vote alone is a ring"
         );
     }
 
