@@ -15,8 +15,10 @@
 // A host that sends the headers itself never registers it. To retire it, serve an isolate.js that
 // unregisters itself: a browser keeps a worker whose script is gone (a 404 on its update check).
 
-const EMBEDDER = ['Cross-Origin-Embedder-Policy', 'require-corp'];
-const OPENER = ['Cross-Origin-Opener-Policy', 'same-origin'];
+const ISOLATION = [
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Embedder-Policy', 'require-corp'],
+];
 
 /** The playground's addresses: the folder this worker serves, and its index.html. */
 function playgroundPaths() {
@@ -44,11 +46,11 @@ self.addEventListener('activate', (event) => {
   if (self.registration.navigationPreload) event.waitUntil(self.registration.navigationPreload.enable().catch(() => {}));
 });
 
-/** The response with `headers` added; one the worker cannot read (opaque, a redirect) as it came. */
-function withHeaders(response, headers) {
+/** The response with the isolation headers added; one the worker cannot read (opaque, a redirect) as it came. */
+function isolated(response) {
   if (response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const added = new Headers(response.headers);
-  for (const [name, value] of headers) added.set(name, value);
+  for (const [name, value] of ISOLATION) added.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers: added });
 }
 
@@ -61,5 +63,5 @@ self.addEventListener('fetch', (event) => {
   // is fetched twice; only the playground gets the headers.
   const page = Promise.resolve(event.preloadResponse).then((preloaded) => preloaded ?? fetch(request));
   const playground = playgroundPaths().includes(url.pathname);
-  event.respondWith(playground ? page.then((response) => withHeaders(response, [OPENER, EMBEDDER])) : page);
+  event.respondWith(playground ? page.then(isolated) : page);
 });
